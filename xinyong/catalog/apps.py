@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "xinyong.catalog"
+    verbose_name = "信息目录"

@@ -1,0 +1,61 @@
+"""Stable error codes shared by the platform, with the Chinese message a clerk reads.
+
+Codes are part of the public contract (CLI JSON, API, error spreadsheets): never renumber, only add.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    # generic values
+    REQUIRED = "E_REQUIRED"
+    TOO_LONG = "E_TOO_LONG"
+    BAD_DATE = "E_BAD_DATE"
+    FUTURE_DATE = "E_FUTURE_DATE"
+    BAD_NUMBER = "E_BAD_NUMBER"
+    NEGATIVE_NUMBER = "E_NEGATIVE_NUMBER"
+    BAD_CHOICE = "E_BAD_CHOICE"
+    BAD_FORMAT = "E_BAD_FORMAT"
+    DATE_ORDER = "E_DATE_ORDER"
+    # identifiers
+    USCC_LENGTH = "E_USCC_LENGTH"
+    USCC_CHARS = "E_USCC_CHARS"
+    USCC_ORG_CODE = "E_USCC_ORG_CODE"
+    USCC_CHECKSUM = "E_USCC_CHECKSUM"
+    USCC_PREFIX = "E_USCC_PREFIX"
+    ID_LENGTH = "E_ID_LENGTH"
+    ID_CHARS = "E_ID_CHARS"
+    ID_AREA = "E_ID_AREA"
+    ID_BIRTH_DATE = "E_ID_BIRTH_DATE"
+    ID_FUTURE_BIRTH = "E_ID_FUTURE_BIRTH"
+    ID_CHECKSUM = "E_ID_CHECKSUM"
+    ID_TYPE = "E_ID_TYPE"
+    # consistency between fields
+    PARTY_CODE_MISMATCH = "E_PARTY_CODE_MISMATCH"
+    FINE_AMOUNT_REQUIRED = "E_FINE_AMOUNT_REQUIRED"
+    # files and categories
+    FILE_UNREADABLE = "E_FILE_UNREADABLE"
+    FILE_EMPTY = "E_FILE_EMPTY"
+    FILE_TOO_LARGE = "E_FILE_TOO_LARGE"
+    FILE_ENCRYPTED = "E_FILE_ENCRYPTED"
+    HEADER_NOT_FOUND = "E_HEADER_NOT_FOUND"
+    UNKNOWN_CATEGORY = "E_UNKNOWN_CATEGORY"
+    UNKNOWN_DEPARTMENT = "E_UNKNOWN_DEPARTMENT"
+    # calendar
+    CALENDAR_YEAR_UNKNOWN = "E_CALENDAR_YEAR_UNKNOWN"
+    # permissions
+    FORBIDDEN = "E_FORBIDDEN"
+
+
+class XinyongError(Exception):
+    """A failure a user can act on: a stable code and a Chinese message."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": str(self.code), "message": self.message}

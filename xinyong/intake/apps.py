@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    name = "xinyong.intake"
+    verbose_name = "信息报送"

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "xinyong 公共信用信息平台 管理后台"
+admin.site.site_title = "xinyong 管理后台"
+admin.site.index_title = "基础数据管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("xinyong.web.urls")),
+]
