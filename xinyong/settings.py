@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "xinyong.records",
     "xinyong.intake",
     "xinyong.web",
+    "xinyong.ops",
 ]
 
 MIDDLEWARE = [

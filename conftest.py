@@ -1,0 +1,31 @@
+"""Shared fixtures: reference data loaded through the real loaders, and a pinned clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from xinyong.core import clock
+
+
+@pytest.fixture
+def reference_data(db: Any) -> None:
+    """The bundled Ligang organisation and the shipped catalog, as `xinyong setup` loads them."""
+    from xinyong.catalog.services import catalog_load_bundled
+    from xinyong.org.services import org_load_config
+
+    org_load_config()
+    catalog_load_bundled()
+
+
+@pytest.fixture
+def frozen_now() -> Iterator[Any]:
+    with clock.frozen("2020-11-26T10:00:00+08:00") as instant:
+        yield instant
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from xinyong.core import clock
+from xinyong.core.errors import XinyongError
+from xinyong.intake.services import import_file
+from xinyong.org.selectors import find_unit
+
+
+class Command(BaseCommand):
+    help = "导入信用信息文件（.xlsx、.xls、.csv）到指定信息类别"
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("file", help="要导入的文件")
+        parser.add_argument("--category", required=True, help="信息类别编码，如 admin_penalty")
+        parser.add_argument("--department", help="报送部门（单位编码或名称）")
+        parser.add_argument("--submitted-at", help="报送时间（ISO 格式，如 2020-11-20T09:00），默认为当前时间")
+        parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"文件不存在：{path}")
+        try:
+            submitted_at = clock.parse_instant(options["submitted_at"]) if options["submitted_at"] else None
+        except ValueError as exc:
+            raise CommandError(f"报送时间“{options['submitted_at']}”格式不正确，应如 2020-11-20T09:00") from exc
+        try:
+            department = find_unit(options["department"]) if options["department"] else None
+            result = import_file(
+                path=path, category_code=options["category"], department=department, submitted_at=submitted_at
+            )
+        except XinyongError as exc:
+            raise CommandError(f"[{exc.code}] {exc.message}") from exc
+        if options["json"]:
+            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"批次 {result.batch}：共 {result.rows} 行，通过 {result.accepted} 行"
+            f"（新增 {result.created}，更新 {result.revised}），未通过 {result.rejected} 行，超期报送 {result.late} 行。"
+        )
+        for error in result.errors[:200]:
+            self.stdout.write(f"  第{error['row']}行【{error['field']}】{error['message']}（{error['code']}）")
+        if len(result.errors) > 200:
+            self.stdout.write(f"  ……另有 {len(result.errors) - 200} 条错误，请用 --json 查看全部。")

@@ -1,0 +1,285 @@
+"""Synthetic demo data, loaded through the real import path so the demo shows what clerks will see.
+
+Every identifier passes its checksum; every person is generated; no real official's name is used.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from faker import Faker
+
+from xinyong.core import identifiers, workdays
+from xinyong.core.clock import LOCAL_TZ
+from xinyong.intake.services import import_file
+from xinyong.org.models import Unit
+
+JIANGYIN = "320281"
+TOWNS = ["利港", "申港", "夏港", "璜土", "月城", "青阳", "华士", "周庄", "新桥", "长泾"]
+TRADES = ["机械", "装备", "纺织", "钢构", "物流", "化工", "电气", "建材", "食品", "五金", "船舶配件", "环保设备"]
+LICENCES = [
+    ("食品经营许可证", "食品经营许可", "普通"),
+    ("建筑工程施工许可证", "建筑工程施工许可", "普通"),
+    ("排污许可证", "排污许可", "普通"),
+    ("城镇污水排入排水管网许可证", "污水排入排水管网许可", "普通"),
+    ("户外广告设置许可", "户外广告设施设置审批", "普通"),
+    ("公共场所卫生许可证", "公共场所卫生许可", "普通"),
+]
+OFFENCES = [
+    ("未按规定设置消防安全标志", "《中华人民共和国消防法》第六十条", ["警告", "罚款"]),
+    ("生产经营单位未按规定开展安全生产教育培训", "《中华人民共和国安全生产法》第九十七条", ["罚款"]),
+    ("销售超过保质期的食品", "《中华人民共和国食品安全法》第一百二十四条", ["没收违法所得", "罚款"]),
+    ("擅自占用城市道路堆放物料", "《城市道路管理条例》第四十二条", ["警告"]),
+    ("未取得建设工程规划许可证进行建设", "《中华人民共和国城乡规划法》第六十四条", ["罚款"]),
+    ("超标排放水污染物", "《中华人民共和国水污染防治法》第八十三条", ["罚款", "责令停产停业"]),
+]
+PENALTY_UNITS = ["zhzfj", "scjgzd", "jsglbgs", "hbk"]
+LICENCE_UNITS = ["zwfwzx", "jsglbgs", "scjgzd"]
+
+
+@dataclass
+class DemoCompany:
+    name: str
+    uscc: str
+    legal_rep: str
+    established: dt.date
+
+
+@dataclass
+class DemoPerson:
+    name: str
+    id_number: str
+
+
+class DemoGenerator:
+    def __init__(self, *, seed: int = 2020, forbidden_names: set[str] | None = None) -> None:
+        self.rnd = random.Random(seed)
+        self.faker = Faker("zh_CN")
+        self.faker.seed_instance(seed)
+        self.forbidden = forbidden_names or set()
+        self._used_names: set[str] = set()
+        self._used_codes: set[str] = set()
+
+    def person_name(self) -> str:
+        while True:
+            name = str(self.faker.name())
+            if name not in self.forbidden:
+                return name
+
+    def company(self, prefix2: str = "91") -> DemoCompany:
+        while True:
+            trade = self.rnd.choice(TRADES)
+            word = str(self.faker.company_prefix())
+            town = self.rnd.choice(TOWNS)
+            if prefix2 == "92":
+                name = f"江阴市{town}{word}{trade}经营部"
+            else:
+                name = f"江阴市{town}{word}{trade}{self.rnd.choice(['有限公司', '有限公司', '股份有限公司', '科技有限公司'])}"
+            if name in self._used_names:
+                continue
+            body = "".join(self.rnd.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
+            code = identifiers.make_uscc(prefix2, JIANGYIN, ("MA" + body)[:8])
+            if code in self._used_codes:
+                continue
+            self._used_names.add(name)
+            self._used_codes.add(code)
+            established = dt.date(2000, 1, 1) + dt.timedelta(days=self.rnd.randint(0, 7000))
+            return DemoCompany(name, code, self.person_name(), established)
+
+    def person(self) -> DemoPerson:
+        while True:
+            birth = dt.date(1950, 1, 1) + dt.timedelta(days=self.rnd.randint(0, 18000))
+            number = identifiers.make_resident_id(JIANGYIN, birth, self.rnd.randint(1, 999))
+            if number not in self._used_codes:
+                self._used_codes.add(number)
+                return DemoPerson(self.person_name(), number)
+
+
+def _write_csv(folder: Path, name: str, header: list[str], rows: list[list[str]]) -> Path:
+    path = folder / name
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, tzinfo=LOCAL_TZ)
+
+
+def load_demo_data(
+    *,
+    companies: int = 3000,
+    businesses: int = 600,
+    persons: int = 1500,
+    decisions: int = 6000,
+    today: dt.date,
+    progress: Callable[[str], None] = print,
+    forbidden_names: set[str] | None = None,
+) -> dict[str, int]:
+    gen = DemoGenerator(forbidden_names=forbidden_names)
+    units = {u.code: u for u in Unit.objects.all()}
+    counts: dict[str, int] = {}
+    calendar = workdays.get_calendar()
+    with tempfile.TemporaryDirectory(prefix="xinyong-demo-") as tmp:
+        folder = Path(tmp)
+        orgs = [gen.company("91") for _ in range(companies)] + [gen.company("92") for _ in range(businesses)]
+        registry = _write_csv(
+            folder,
+            "法人登记信息.csv",
+            ["名称", "统一社会信用代码", "法定代表人", "成立日期"],
+            [[c.name, c.uscc, c.legal_rep, c.established.isoformat()] for c in orgs],
+        )
+        result = import_file(
+            path=registry, category_code="legal_person", department=units["jjfzk"], submitted_at=_at(dt.date(2020, 1, 6))
+        )
+        counts["legal_person"] = result.accepted
+        progress(f"法人及非法人组织登记信息：{result.accepted} 条")
+        people = [gen.person() for _ in range(persons)]
+        natural = _write_csv(
+            folder,
+            "自然人基础信息.csv",
+            ["姓名", "证件类型", "证件号码"],
+            [[p.name, "居民身份证", p.id_number] for p in people],
+        )
+        result = import_file(
+            path=natural, category_code="natural_person", department=units["pcs"], submitted_at=_at(dt.date(2020, 1, 6))
+        )
+        counts["natural_person"] = result.accepted
+        progress(f"自然人基础信息：{result.accepted} 条")
+        counts.update(_decisions(gen, folder, orgs, people, units, decisions, today, calendar, progress))
+    return counts
+
+
+def _decisions(
+    gen: DemoGenerator,
+    folder: Path,
+    orgs: list[DemoCompany],
+    people: list[DemoPerson],
+    units: dict[str, Unit],
+    total: int,
+    today: dt.date,
+    calendar: workdays.WorkCalendar,
+    progress: Callable[[str], None],
+) -> dict[str, int]:
+    """Quarterly files per department, decisions spread from 2020 to today, a few late and a few wrong."""
+    rnd = gen.rnd
+    start = dt.date(2020, 1, 1)
+    span = (today - start).days
+    plans: dict[tuple[str, str, int, int], list[dt.date]] = {}
+    for i in range(total):
+        is_penalty = i % 2 == 0
+        unit = rnd.choice(PENALTY_UNITS if is_penalty else LICENCE_UNITS)
+        day = start + dt.timedelta(days=rnd.randint(0, span - 20))
+        quarter = (day.month - 1) // 3
+        plans.setdefault(("admin_penalty" if is_penalty else "admin_license", unit, day.year, quarter), []).append(day)
+    accepted = {"admin_penalty": 0, "admin_license": 0}
+    rejected = 0
+    for (category, unit_code, year, quarter), days in sorted(plans.items()):
+        unit = units[unit_code]
+        days.sort()
+        # Most departments report within the 7 working days; the submission is the quarter's last decision + a few days.
+        submit_day = calendar.add_workdays(days[-1], rnd.choice([1, 2, 3, 5, 9]))
+        submit_day = min(submit_day, today)
+        rows = [
+            (_penalty_row if category == "admin_penalty" else _licence_row)(gen, orgs, people, unit, day, n)
+            for n, day in enumerate(days)
+        ]
+        for row in rnd.sample(rows, k=max(0, len(rows) // 50)):
+            _spoil(rnd, row, category)
+        header = PENALTY_HEADER if category == "admin_penalty" else LICENCE_HEADER
+        path = _write_csv(folder, f"{unit.short_name}{year}年第{quarter + 1}季度{category}.csv", header, rows)
+        result = import_file(
+            path=path, category_code=category, department=unit, submitted_at=_at(submit_day, 16)
+        )
+        accepted[category] += result.accepted
+        rejected += result.rejected
+    progress(f"行政处罚 {accepted['admin_penalty']} 条，行政许可 {accepted['admin_license']} 条，待更正 {rejected} 行")
+    return {**accepted, "rejected": rejected}
+
+
+PENALTY_HEADER = [
+    "行政相对人名称", "行政相对人类别", "行政相对人代码_1(统一社会信用代码)", "法定代表人", "证件类型", "证件号码",
+    "行政处罚决定书文号", "违法行为类型", "违法事实", "处罚依据", "处罚类别", "处罚内容", "罚款金额（万元）",
+    "处罚决定日期", "处罚有效期", "处罚机关", "处罚机关统一社会信用代码", "数据来源单位", "数据来源单位统一社会信用代码",
+]
+LICENCE_HEADER = [
+    "行政相对人名称", "行政相对人类别", "行政相对人代码_1(统一社会信用代码)", "法定代表人", "证件类型", "证件号码",
+    "行政许可决定文书名称", "行政许可决定文书号", "许可类别", "许可证书名称", "许可编号", "许可内容", "许可决定日期",
+    "有效期自", "有效期至", "许可机关", "许可机关统一社会信用代码", "当前状态", "数据来源单位",
+    "数据来源单位统一社会信用代码",
+]
+
+
+def _party(gen: DemoGenerator, orgs: list[DemoCompany], people: list[DemoPerson]) -> list[str]:
+    if gen.rnd.random() < 0.15:
+        person = gen.rnd.choice(people)
+        return [person.name, "自然人", "", "", "居民身份证", person.id_number]
+    company = gen.rnd.choice(orgs)
+    category = "个体工商户" if company.uscc.startswith("92") else "法人及非法人组织"
+    return [company.name, category, company.uscc, company.legal_rep, "", ""]
+
+
+def _penalty_row(
+    gen: DemoGenerator, orgs: list[DemoCompany], people: list[DemoPerson], unit: Unit, day: dt.date, n: int
+) -> list[str]:
+    offence, basis, kinds = gen.rnd.choice(OFFENCES)
+    fine = f"{gen.rnd.choice([0.05, 0.2, 0.5, 1, 1.5, 3, 5])}" if "罚款" in kinds else ""
+    until = day + dt.timedelta(days=365)
+    return [
+        *_party(gen, orgs, people),
+        f"澄{unit.short_name[:2]}罚〔{day.year}〕{day.strftime('%m%d')}{n:03d}号",
+        offence,
+        f"经查，当事人{offence}，事实清楚，证据确凿。",
+        basis,
+        "、".join(kinds),
+        f"{'、'.join(kinds)}{('，罚款' + fine + '万元') if fine else ''}",
+        fine,
+        day.isoformat(),
+        until.isoformat(),
+        unit.name,
+        unit.uscc,
+        unit.name,
+        unit.uscc,
+    ]
+
+
+def _licence_row(
+    gen: DemoGenerator, orgs: list[DemoCompany], people: list[DemoPerson], unit: Unit, day: dt.date, n: int
+) -> list[str]:
+    title, content, kind = gen.rnd.choice(LICENCES)
+    return [
+        *_party(gen, orgs, people),
+        f"{title}决定书",
+        f"澄{unit.short_name[:2]}许〔{day.year}〕{day.strftime('%m%d')}{n:03d}号",
+        kind,
+        title,
+        f"JY{day.year}{n:05d}",
+        content,
+        day.isoformat(),
+        day.isoformat(),
+        (day + dt.timedelta(days=365 * 5)).isoformat(),
+        unit.name,
+        unit.uscc,
+        "有效",
+        unit.name,
+        unit.uscc,
+    ]
+
+
+def _spoil(rnd: random.Random, row: list[str], category: str) -> None:
+    """The mistakes real files contain: a mistyped code, an impossible date, a missing document number."""
+    choice = rnd.randrange(3)
+    if choice == 0 and row[2]:
+        row[2] = row[2][:-1] + ("0" if row[2][-1] != "0" else "1")
+    elif choice == 1:
+        row[12 if category == "admin_license" else 13] = "2020年2月30日"
+    else:
+        row[6 if category == "admin_penalty" else 7] = ""
