@@ -231,8 +231,13 @@ def _record_key(schema: Schema, checked: CheckedRow) -> str:
     return "|".join(parts)[:300]
 
 
+def _field_label(schema: Schema, code: str) -> str:
+    spec = schema.field(code)
+    return spec.name if spec else code
+
+
 def _duplicate_error(schema: Schema, first_row: int) -> RowError:
-    labels = "、".join((schema.field(code).name if schema.field(code) else code) for code in schema.key_fields)
+    labels = "、".join(_field_label(schema, code) for code in schema.key_fields)
     return RowError(
         schema.key_fields[0] if schema.key_fields else "",
         labels,

@@ -183,21 +183,22 @@ def _decisions(
     accepted = {"admin_penalty": 0, "admin_license": 0}
     rejected = 0
     for (category, unit_code, year, quarter), days in sorted(plans.items()):
-        unit = units[unit_code]
+        department = units[unit_code]
         days.sort()
         # Most departments report within the 7 working days; the submission is the quarter's last decision + a few days.
         submit_day = calendar.add_workdays(days[-1], rnd.choice([1, 2, 3, 5, 9]))
         submit_day = min(submit_day, today)
         rows = [
-            (_penalty_row if category == "admin_penalty" else _licence_row)(gen, orgs, people, unit, day, n)
+            (_penalty_row if category == "admin_penalty" else _licence_row)(gen, orgs, people, department, day, n)
             for n, day in enumerate(days)
         ]
-        for row in rnd.sample(rows, k=max(0, len(rows) // 50)):
-            _spoil(rnd, row, category)
+        for row in rows:
+            if rnd.random() < 0.02:
+                _spoil(rnd, row, category)
         header = PENALTY_HEADER if category == "admin_penalty" else LICENCE_HEADER
-        path = _write_csv(folder, f"{unit.short_name}{year}年第{quarter + 1}季度{category}.csv", header, rows)
+        path = _write_csv(folder, f"{department.short_name}{year}年第{quarter + 1}季度{category}.csv", header, rows)
         result = import_file(
-            path=path, category_code=category, department=unit, submitted_at=_at(submit_day, 16)
+            path=path, category_code=category, department=department, submitted_at=_at(submit_day, 16)
         )
         accepted[category] += result.accepted
         rejected += result.rejected

@@ -37,5 +37,5 @@ class RoleGrantInline(admin.TabularInline):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     list_display = ["username", "display_name", "unit", "is_staff", "is_active"]
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("单位", {"fields": ("display_name", "unit")}))  # type: ignore[has-type]
+    fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("单位", {"fields": ("display_name", "unit")}))
     inlines = [RoleGrantInline]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.db import models
 
 
-
 class RecordStatus(models.TextChoices):
     ACTIVE = "active", "有效"
     REVOKED = "revoked", "已撤销"

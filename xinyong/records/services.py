@@ -48,8 +48,8 @@ def records_upsert(
     history: list[RecordVersion] = []
     unchanged = 0
     for draft in drafts:
-        record = existing.get(draft.key)
-        if record is None:
+        found = existing.get(draft.key)
+        if found is None:
             new_records.append(
                 Record(
                     category=category,
@@ -68,6 +68,7 @@ def records_upsert(
                 )
             )
             continue
+        record = found
         if record.data == draft.data and record.status == RecordStatus.ACTIVE:
             unchanged += 1
             continue

@@ -41,9 +41,10 @@ class Subject(models.Model):
     kind = models.CharField("主体类型", max_length=30, choices=SubjectKind.choices)
     name = models.CharField("名称", max_length=200)
     name_key = models.CharField("名称比对键", max_length=200, db_index=True, editable=False)
-    uscc = models.CharField("统一社会信用代码", max_length=18, null=True, blank=True)
+    # NULL, not "", for "no code": the unique constraints must ignore subjects without one.
+    uscc = models.CharField("统一社会信用代码", max_length=18, null=True, blank=True)  # noqa: DJ001
     id_type = models.CharField("证件类型", max_length=30, blank=True)
-    id_number = models.CharField("证件号码", max_length=30, null=True, blank=True)
+    id_number = models.CharField("证件号码", max_length=30, null=True, blank=True)  # noqa: DJ001
     legal_rep = models.CharField("法定代表人/负责人", max_length=100, blank=True)
     established_on = models.DateField("成立日期", null=True, blank=True)
     address = models.CharField("住所", max_length=300, blank=True)

@@ -26,7 +26,7 @@ class Command(BaseCommand):
             counts = org_load_config(path=Path(options["file"]))
             self.stdout.write(f"已载入：单位 {counts['units']} 个，领导小组职务 {counts['positions']} 个。")
             return
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "code": unit.code,
                 "name": unit.name,
