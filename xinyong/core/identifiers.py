@@ -653,10 +653,11 @@ def mask_person_id(number: str) -> str:
     """Mask for display: keep the first and last 4 characters of long numbers, 1 of short ones."""
     text = normalize_code(number)
     n = len(text)
-    # Keep at least half of a number hidden: 4+4 only from 12 characters up (IDs, permits), 1+1 below.
+    # Hide about half of the number or more: 4+4 from 15 characters up (18-digit IDs, 15-character
+    # foreign cards), 1+1 below (passports, permits).
     if n <= 2:
         return "*" * n
-    keep = 4 if n >= 12 else 1
+    keep = 4 if n >= 15 else 1
     return text[:keep] + "*" * (n - 2 * keep) + text[-keep:]
 
 

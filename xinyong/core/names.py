@@ -226,9 +226,10 @@ _PLACE_PREFIXES = sorted(
 # Stripped only right after another place prefix (see module docstring).
 _AFTER_PLACE_PREFIXES = sorted(set(_JIANGYIN_TOWNS) | set(_ZONES), key=len, reverse=True)
 
-# Generic "XX省/市/县/区" prefixes for places not in the tables. Two- or three-character CJK prefixes only,
-# and not when the suffix character is part of an ordinary word (超市, 社区 …, or 市场, 区块 … after it).
-_GENERIC_PLACE = re.compile(r"([\u4e00-\u9fff]{2,3}?)(省|市|县|区)")
+# Generic "XX省/市/县/区" prefixes for places not in the tables. Two- or three-character CJK prefixes only
+# (one for 县: 丰县, 沛县), and not when the suffix character is part of an ordinary word (超市, 社区 …,
+# or 市场, 区块 … after it).
+_GENERIC_PLACE = re.compile(r"(?:([\u4e00-\u9fff]{2,3}?)(省|市|县|区)|([\u4e00-\u9fff])(县))")
 _NOT_A_PLACE = frozenset(
     _words(
         "超市 城市 都市 门市 夜市 街市 股市 楼市 车市 花市 菜市 集市 早市 社区 小区 园区 景区 校区 "
@@ -326,7 +327,14 @@ def _is_place(text: str) -> bool:
     if text in _PLACE_PREFIXES or text in _AFTER_PLACE_PREFIXES:
         return True
     match = _GENERIC_PLACE.fullmatch(text)
-    return match is not None and _generic_place_ok(match.group(1), match.group(2), "")
+    return match is not None and _generic_place_ok(*_generic_parts(match), "")
+
+
+def _generic_parts(match: re.Match[str]) -> tuple[str, str]:
+    """(place name, administrative suffix) of a _GENERIC_PLACE match, whichever alternative matched."""
+    if match.group(1) is not None:
+        return match.group(1), match.group(2)
+    return match.group(3), match.group(4)
 
 
 def _generic_place_ok(prefix: str, suffix: str, following: str) -> bool:
@@ -347,10 +355,12 @@ def _drop_bracket_groups(core: str) -> str:
 
 
 def _strip_legal_suffix(core: str) -> str | None:
-    # A name that is only generic words keeps its legal form (机械有限公司 stays whole).
+    # Only the longest matching suffix is tried: when "有限公司" would leave too little, stripping just
+    # "公司" would leave the fragment "有限", and "股份" must not survive "中国银行股份有限公司".
     for suffix in _LEGAL_SUFFIXES:
-        if core.endswith(suffix) and _acceptable_rest(core[: -len(suffix)]):
-            return core[: -len(suffix)]
+        if core.endswith(suffix):
+            rest = core[: -len(suffix)]
+            return rest if len(rest) >= _MIN_CORE else None
     return None
 
 
@@ -374,7 +384,7 @@ def _strip_place_prefix(core: str, after_place: bool) -> str | None:
                 return core[len(prefix) :]
     match = _GENERIC_PLACE.match(core)
     if match is not None:
-        prefix, suffix = match.group(1), match.group(2)
+        prefix, suffix = _generic_parts(match)
         rest = core[match.end() :]
         if _generic_place_ok(prefix, suffix, rest) and _acceptable_rest(rest):
             return rest

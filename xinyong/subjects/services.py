@@ -59,9 +59,12 @@ class SubjectRef:
         if self.party_category == PartyCategory.INDIVIDUAL_BUSINESS:
             return SubjectKind.INDIVIDUAL_BUSINESS
         hint = uscc_entity_hint(self.uscc) if self.uscc else ""
-        for word, kind in _KIND_BY_HINT.items():
+        if hint in _KIND_BY_HINT:
+            return _KIND_BY_HINT[hint]
+        # Labels like 农村集体经济组织（村级） or 军队事业单位: the longest known word inside decides.
+        for word in sorted(_KIND_BY_HINT, key=len, reverse=True):
             if word in hint:
-                return kind
+                return _KIND_BY_HINT[word]
         return SubjectKind.OTHER_ORG
 
 

@@ -293,3 +293,23 @@ def test_cli_refuses_unreadable_files_and_wrong_arguments(reference_data: Any, t
     with pytest.raises(CommandError, match="文件不存在"):
         call_command("import", str(tmp_path / "missing.csv"), "--category", "admin_penalty")
     assert not Batch.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("prefix", "kind"),
+    [
+        ("91", SubjectKind.ENTERPRISE),
+        ("92", SubjectKind.INDIVIDUAL_BUSINESS),
+        ("11", SubjectKind.GOVERNMENT),
+        ("12", SubjectKind.INSTITUTION),
+        ("52", SubjectKind.SOCIAL_ORG),
+        ("N2", SubjectKind.VILLAGE),
+    ],
+)
+def test_subject_kind_follows_the_code_prefix(reference_data: Any, tmp_path: Path, prefix: str, kind: str) -> None:
+    code = make_uscc(prefix, "320281", "00000000" if prefix[0].isdigit() else "MA000000")
+    path = tmp_path / "reg.csv"
+    path.write_text(f"名称,统一社会信用代码\n某某单位,{code}\n", encoding="utf-8")
+    result = import_file(path=path, category_code="legal_person", department=Unit.objects.get(code="jjfzk"))
+    assert result.accepted == 1, result.errors
+    assert Subject.objects.get(uscc=code).kind == kind
