@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from xinyong.audit.admin_mixins import AuditedAdmin
 from xinyong.catalog.models import Category, Field
 
 
@@ -10,7 +11,7 @@ class FieldInline(admin.TabularInline):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedAdmin):
     list_display = ["code", "version", "name", "kind", "disclosure", "cycle_kind", "effective_from", "is_active"]
     list_filter = ["kind", "disclosure", "is_active"]
     search_fields = ["code", "name"]

@@ -1,16 +1,17 @@
 from django.contrib import admin
 
+from xinyong.audit.admin_mixins import AuditedAdmin
 from xinyong.intake.models import Batch, RejectedRow
 
 
 @admin.register(Batch)
-class BatchAdmin(admin.ModelAdmin):
+class BatchAdmin(AuditedAdmin):
     list_display = ["id", "category", "department", "original_name", "submitted_at", "rows", "accepted", "rejected", "late"]
     list_filter = ["category", "department", "channel"]
     search_fields = ["original_name", "sha256"]
 
 
 @admin.register(RejectedRow)
-class RejectedRowAdmin(admin.ModelAdmin):
+class RejectedRowAdmin(AuditedAdmin):
     list_display = ["batch", "row_number", "status"]
     list_filter = ["status"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from xinyong.audit.admin_mixins import AuditedAdmin
 from xinyong.org.models import LiaisonOfficer, Position, RoleGrant, Unit, User
 
 
@@ -10,7 +11,7 @@ class LiaisonInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedAdmin):
     list_display = ["code", "name", "kind", "parent", "uscc", "is_active"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name", "short_name", "uscc"]
@@ -18,13 +19,13 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):
+class PositionAdmin(AuditedAdmin):
     list_display = ["group", "role", "holder_name", "holder_title", "holder_unit"]
     list_filter = ["role"]
 
 
 @admin.register(LiaisonOfficer)
-class LiaisonOfficerAdmin(admin.ModelAdmin):
+class LiaisonOfficerAdmin(AuditedAdmin):
     list_display = ["unit", "name", "phone", "start_date", "end_date", "handover_done", "notified"]
     list_filter = ["unit"]
 
@@ -35,7 +36,7 @@ class RoleGrantInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
     list_display = ["username", "display_name", "unit", "is_staff", "is_active"]
     fieldsets = (*(DjangoUserAdmin.fieldsets or ()), ("单位", {"fields": ("display_name", "unit")}))
     inlines = [RoleGrantInline]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from xinyong.audit.admin_mixins import AuditedAdmin
 from xinyong.records.models import Record, RecordVersion
 
 
@@ -11,7 +12,7 @@ class RecordVersionInline(admin.TabularInline):
 
 
 @admin.register(Record)
-class RecordAdmin(admin.ModelAdmin):
+class RecordAdmin(AuditedAdmin):
     list_display = ["key", "category_code", "subject", "source_unit", "decision_date", "deadline", "late_workdays", "status"]
     list_filter = ["category_code", "status", "source_unit"]
     search_fields = ["key"]

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from xinyong.audit.admin_mixins import AuditedAdmin
 from xinyong.subjects.models import Subject, SubjectName
 
 
@@ -9,7 +10,7 @@ class SubjectNameInline(admin.TabularInline):
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(AuditedAdmin):
     list_display = ["name", "kind", "uscc", "id_type", "legal_rep", "established_on"]
     list_filter = ["kind"]
     search_fields = ["name", "uscc"]
