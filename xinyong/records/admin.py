@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from xinyong.audit.admin_mixins import AuditedAdmin
+from xinyong.audit.readonly import ReadOnlyAdmin
 from xinyong.records.models import Record, RecordVersion
 
 
@@ -12,7 +12,7 @@ class RecordVersionInline(admin.TabularInline):
 
 
 @admin.register(Record)
-class RecordAdmin(AuditedAdmin):
+class RecordAdmin(ReadOnlyAdmin):
     list_display = ["key", "category_code", "subject", "source_unit", "decision_date", "deadline", "late_workdays", "status"]
     list_filter = ["category_code", "status", "source_unit"]
     search_fields = ["key"]

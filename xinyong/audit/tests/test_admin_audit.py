@@ -50,3 +50,9 @@ def test_admin_user_changes_never_log_the_password(admin_client_logged_in: Clien
     event = AuditEvent.objects.get(action="admin.created", object_type="org.User")
     assert event.after is not None and "password" not in event.after
     assert "pbkdf2" not in str(event.after)
+
+
+@pytest.mark.parametrize("model", ["records/record", "intake/batch", "intake/rejectedrow", "audit/auditevent"])
+def test_service_written_data_cannot_be_added_by_hand(admin_client_logged_in: Client, model: str) -> None:
+    assert admin_client_logged_in.get(f"/admin/{model}/add/").status_code == 403
+    assert admin_client_logged_in.get(f"/admin/{model}/").status_code == 200
