@@ -118,7 +118,7 @@ def import_file(
                 {"row": raw.number, "field": e.label, "code": str(e.code), "message": e.message} for e in checked.errors
             ]
             result.errors.extend(errors)
-            rejected.append((raw.number, _jsonable_cells(raw, header), errors))
+            rejected.append((raw.number, _jsonable(cells), errors))
             continue
         first_row_of_key[key] = raw.number
         accepted.append(_Accepted(raw.number, checked, key))
@@ -215,15 +215,11 @@ def _cells_by_field(raw: readers.RawRow, header: readers.HeaderMatch) -> dict[st
     return cells
 
 
-def _jsonable_cells(raw: readers.RawRow, header: readers.HeaderMatch) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for index, code in header.columns.items():
-        value = raw.cells[index] if index < len(raw.cells) else None
-        if value is None:
-            continue
-        text = value.isoformat() if isinstance(value, dt.date | dt.datetime | dt.time) else value
-        out[code] = f"{out[code]}、{text}" if code in out else text
-    return out
+def _jsonable(cells: dict[str, object]) -> dict[str, Any]:
+    return {
+        code: value.isoformat() if isinstance(value, dt.date | dt.datetime | dt.time) else value
+        for code, value in cells.items()
+    }
 
 
 def _record_key(schema: Schema, checked: CheckedRow) -> str:
