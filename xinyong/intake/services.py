@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import shutil
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +19,13 @@ from django.conf import settings
 from django.db import transaction
 
 from xinyong.audit.services import audit_record
+from xinyong.catalog.models import Category
 from xinyong.catalog.selectors import category_in_force
 from xinyong.core import clock, workdays
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.core.timeliness import Timeliness, timeliness
 from xinyong.intake import readers
+from xinyong.intake.columns import UnitRef, plan_columns, units_by_name
 from xinyong.intake.models import Batch, BatchChannel, RejectedRow
 from xinyong.intake.schema import Schema, schema_of
 from xinyong.intake.validation import CheckedRow, RowError, RowValidator
@@ -63,13 +67,6 @@ class ImportResult:
         }
 
 
-@dataclass
-class _Accepted:
-    row_number: int
-    checked: CheckedRow
-    key: str
-
-
 def import_file(
     *,
     path: Path,
@@ -85,30 +82,32 @@ def import_file(
     submitted_at = submitted_at or clock.now()
     submitted_on = submitted_at.astimezone(clock.LOCAL_TZ).date()
     original_name = original_name or path.name
-    size = path.stat().st_size
-    if size == 0:
-        raise XinyongError(ErrorCode.FILE_EMPTY, f"文件“{original_name}”是空文件，没有可导入的内容。")
-    if size > settings.XINYONG_IMPORT_MAX_BYTES:
-        raise XinyongError(
-            ErrorCode.FILE_TOO_LARGE,
-            f"文件“{original_name}”有 {size / 1024 / 1024:.1f} MB，超过上限 "
-            f"{settings.XINYONG_IMPORT_MAX_BYTES / 1024 / 1024:.0f} MB，请拆分后分批报送。",
-        )
+    _check_size(path, original_name)
     category = category_in_force(category_code, submitted_on)
     schema = schema_of(category)
     fmt = readers.detect_format(path, original_name)
     sha256, stored = _keep_original(path, original_name)
+    _refuse_repeated_file(sha256, category, department, original_name)
 
     header, data_rows = readers.find_header(readers.iter_rows(path, fmt=fmt), schema.header_aliases())
-    validator = RowValidator(schema, submitted_on=submitted_on)
-    calendar = workdays.get_calendar()
+    plan = plan_columns(
+        schema,
+        header,
+        department=UnitRef(department.name, department.uscc) if department else None,
+        header_texts=_header_texts(schema, header),
+        other_schemas=[schema_of(c) for c in Category.objects.filter(is_active=True).exclude(code=category.code)],
+    )
+    names = units_by_name(list(Unit.objects.all()))
+    validator = RowValidator(schema, submitted_on=submitted_on, present_columns=plan.present)
     result = ImportResult(batch=0, category=category.code, header_row=header.row_number)
-    accepted: list[_Accepted] = []
+    result.warnings.extend({"row": header.row_number, "field": "", "code": "", "message": w} for w in plan.warnings)
+    accepted: list[RecordDraft] = []
+    checked_rows: list[CheckedRow] = []
     rejected: list[tuple[int, dict[str, Any], list[dict[str, Any]]]] = []
     first_row_of_key: dict[str, int] = {}
     for raw in _data_rows(data_rows, header):
         result.rows += 1
-        cells = _cells_by_field(raw, header)
+        cells = plan.complete(_cells_by_field(raw, header), names)
         checked = validator.check(cells)
         key = _record_key(schema, checked) if checked.ok else ""
         if checked.ok and key in first_row_of_key:
@@ -121,7 +120,18 @@ def import_file(
             rejected.append((raw.number, _jsonable(cells), errors))
             continue
         first_row_of_key[key] = raw.number
-        accepted.append(_Accepted(raw.number, checked, key))
+        decision = checked.dates.get(schema.decision_date_field) if schema.decision_date_field else None
+        accepted.append(RecordDraft(raw.number, key, checked.values, None, decision))
+        checked_rows.append(checked)
+    if result.rows == 0:
+        raise XinyongError(
+            ErrorCode.NO_DATA_ROWS, f"文件“{original_name}”在第{header.row_number}行的表头之下没有数据行，本文件未导入。"
+        )
+
+    calendar = workdays.get_calendar()
+
+    def timeliness_of(decision: dt.date | None, first_submitted: dt.date) -> Timeliness:
+        return timeliness(calendar, decision=decision, workdays=_cycle_workdays(schema), submitted_on=first_submitted)
 
     with transaction.atomic():
         batch = Batch.objects.create(
@@ -133,18 +143,19 @@ def import_file(
             original_name=original_name[:255],
             stored_file=str(stored),
             sha256=sha256,
-            size=size,
+            size=path.stat().st_size,
             file_format=fmt,
             header_row=header.row_number,
             created_at=clock.now(),
         )
-        drafts = _drafts(schema, accepted, submitted_on, calendar, result)
+        drafts = _with_subjects(schema, accepted, checked_rows)
         counts = records_upsert(
             batch=batch,
             category=category,
             source_unit_id=department.pk if department else None,
             submitted_at=submitted_at,
             drafts=drafts,
+            timeliness_of=timeliness_of,
         )
         RejectedRow.objects.bulk_create(
             [RejectedRow(batch=batch, row_number=n, values=v, errors=e) for n, v, e in rejected], batch_size=2000
@@ -152,8 +163,12 @@ def import_file(
         result.batch = batch.pk
         result.accepted = len(accepted)
         result.rejected = len(rejected)
-        result.late = sum(1 for d in drafts if d.late_workdays > 0)
+        result.late = counts.late
         result.created, result.revised, result.unchanged = counts.created, counts.revised, counts.unchanged
+        result.warnings.extend(
+            {"row": row, "field": "报送期限", "code": str(ErrorCode.CALENDAR_YEAR_UNKNOWN), "message": message}
+            for row, message in counts.warnings
+        )
         Batch.objects.filter(pk=batch.pk).update(
             rows=result.rows, accepted=result.accepted, rejected=result.rejected, late=result.late
         )
@@ -177,6 +192,50 @@ def import_file(
     return result
 
 
+def _check_size(path: Path, original_name: str) -> None:
+    size = path.stat().st_size
+    if size == 0:
+        raise XinyongError(ErrorCode.FILE_EMPTY, f"文件“{original_name}”是空文件，没有可导入的内容。")
+    limit = settings.XINYONG_IMPORT_MAX_BYTES
+    if size > limit:
+        raise XinyongError(
+            ErrorCode.FILE_TOO_LARGE,
+            f"文件“{original_name}”大小为 {human_size(size)}，超过上限 {human_size(limit)}，请拆分后分批报送。",
+        )
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _refuse_repeated_file(sha256: str, category: Category, department: Unit | None, original_name: str) -> None:
+    """The very same file sent again would only repeat its held-back rows and inflate the figures."""
+    earlier = Batch.objects.filter(sha256=sha256, category__code=category.code, department=department).first()
+    if earlier is not None:
+        when = earlier.submitted_at.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+        raise XinyongError(
+            ErrorCode.DUPLICATE_FILE,
+            f"文件“{original_name}”与 {when} 报送的批次 {earlier.pk}（{earlier.original_name}）内容完全相同，未重复导入。"
+            "如需更正，请修改后重新报送。",
+        )
+
+
+def _header_texts(schema: Schema, header: readers.HeaderMatch) -> dict[int, str]:
+    texts = dict(header.unknown)
+    for index, code in header.columns.items():
+        spec = schema.field(code)
+        texts[index] = spec.name if spec else code
+    return texts
+
+
+def _cycle_workdays(schema: Schema) -> int | None:
+    return schema.cycle_workdays if schema.cycle_kind == "workdays_after_decision" else None
+
+
 def _keep_original(path: Path, original_name: str) -> tuple[str, Path]:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -194,11 +253,21 @@ def _keep_original(path: Path, original_name: str) -> tuple[str, Path]:
 
 def _data_rows(rows: Iterator[readers.RawRow], header: readers.HeaderMatch) -> Iterator[readers.RawRow]:
     for raw in rows:
+        if _is_total_row(raw):
+            continue
         if readers.is_note_row(raw, header):
             # Notes at the bottom of a template end the data; anything after them is not data either.
             return
         if any(raw.cells[i] not in (None, "") for i in header.columns if i < len(raw.cells)):
             yield raw
+
+
+_TOTAL_WORDS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
+
+
+def _is_total_row(raw: readers.RawRow) -> bool:
+    first = next((cell for cell in raw.cells if cell not in (None, "")), None)
+    return isinstance(first, str) and first.strip() in _TOTAL_WORDS
 
 
 def _cells_by_field(raw: readers.RawRow, header: readers.HeaderMatch) -> dict[str, object]:
@@ -222,8 +291,19 @@ def _jsonable(cells: dict[str, object]) -> dict[str, Any]:
     }
 
 
+_KEY_BRACKETS = str.maketrans({"[": "〔", "]": "〕", "(": "〔", ")": "〕", "（": "〔", "）": "〕", "【": "〔",
+                               "】": "〕", "［": "〔", "］": "〕", "{": "〔", "}": "〕"})
+
+
 def _record_key(schema: Schema, checked: CheckedRow) -> str:
-    parts = [str(checked.values.get(code, "")) for code in schema.key_fields]
+    """The identity of a decision: its document number and the authority's code, written one way.
+
+    Clerks write 澄综执罚〔2020〕1号 with whatever brackets their keyboard offers; they are one decision.
+    """
+    parts = []
+    for code in schema.key_fields:
+        text = unicodedata.normalize("NFKC", str(checked.values.get(code, "")))
+        parts.append("".join(text.split()).translate(_KEY_BRACKETS).upper())
     return "|".join(parts)[:300]
 
 
@@ -238,42 +318,17 @@ def _duplicate_error(schema: Schema, first_row: int) -> RowError:
         schema.key_fields[0] if schema.key_fields else "",
         labels,
         ErrorCode.DUPLICATE_IN_FILE,
-        f"与第{first_row}行的{labels}相同，同一文件中同一决定只能出现一次",
+        f"与第{first_row}行的{labels}相同，同一文件中同一条记录只能出现一次",
     )
 
 
-def _drafts(
-    schema: Schema,
-    accepted: list[_Accepted],
-    submitted_on: dt.date,
-    calendar: workdays.WorkCalendar,
-    result: ImportResult,
-) -> list[RecordDraft]:
-    refs = [_subject_ref(schema, item.checked) for item in accepted]
+def _with_subjects(schema: Schema, drafts: list[RecordDraft], checked: list[CheckedRow]) -> list[RecordDraft]:
+    refs = [_subject_ref(schema, row) for row in checked]
     ids = subjects_resolve([r for r in refs if r is not None], update_registry=schema.is_registry)
-    drafts: list[RecordDraft] = []
-    for item, ref in zip(accepted, refs, strict=True):
-        decision = item.checked.dates.get(schema.decision_date_field) if schema.decision_date_field else None
-        deadline, late = None, 0
-        if decision is not None and schema.cycle_kind == "workdays_after_decision" and schema.cycle_workdays:
-            try:
-                deadline = calendar.add_workdays(decision, schema.cycle_workdays)
-                late = calendar.workdays_late(deadline, submitted_on)
-            except XinyongError as exc:
-                result.warnings.append(
-                    {"row": item.row_number, "field": "报送期限", "code": str(exc.code), "message": exc.message}
-                )
-        drafts.append(
-            RecordDraft(
-                key=item.key,
-                data=item.checked.values,
-                subject_id=ids.get(ref.key()) if ref else None,
-                decision_date=decision,
-                deadline=deadline,
-                late_workdays=late,
-            )
-        )
-    return drafts
+    return [
+        RecordDraft(d.row_number, d.key, d.data, ids.get(ref.key()) if ref else None, d.decision_date)
+        for d, ref in zip(drafts, refs, strict=True)
+    ]
 
 
 def _subject_ref(schema: Schema, checked: CheckedRow) -> SubjectRef | None:

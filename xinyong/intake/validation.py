@@ -15,6 +15,7 @@ from typing import Any
 from xinyong.core import identifiers
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.intake import values
+from xinyong.intake.columns import COLUMN_RULES
 from xinyong.intake.schema import FieldSpec, Schema
 from xinyong.subjects.models import PartyCategory
 
@@ -60,9 +61,13 @@ Parser = Callable[[object], Any]
 class RowValidator:
     """Compiled once per batch; `check` runs once per row."""
 
-    def __init__(self, schema: Schema, *, submitted_on: dt.date) -> None:
+    def __init__(
+        self, schema: Schema, *, submitted_on: dt.date, present_columns: frozenset[str] | None = None
+    ) -> None:
         self.schema = schema
         self.submitted_on = submitted_on
+        # A conditionally required column the file lacks altogether is reported once for the file, not per row.
+        self.present_columns = present_columns
         self._parsers: list[tuple[FieldSpec, Parser]] = [(spec, self._parser_for(spec)) for spec in schema.fields]
         self._id_pairs = {
             rule["number_field"]: rule["type_field"] for rule in schema.rules if rule.get("rule") == "id_pair"
@@ -144,8 +149,9 @@ class RowValidator:
                 row.errors.append(RowError(spec.code, spec.name, exc.code, exc.message))
                 continue
             row.values[spec.code] = person.number
-            if type_field and type_field not in row.values:
-                row.values[type_field] = str(person.doc_type)
+            if type_field:
+                # One person, one identity: a residence permit filed as 身份证 is still a residence permit.
+                row.values[type_field] = str(_canonical_doc_type(person))
 
     # cross-field rules ---------------------------------------------------------------------------------------
 
@@ -161,7 +167,7 @@ class RowValidator:
             return lambda row: self._min_value(row, rule["field"], Decimal(str(rule["min"])))
         if name == "not_after_submission":
             return lambda row: self._not_after_submission(row, rule["field"])
-        if name == "id_pair":
+        if name == "id_pair" or name in COLUMN_RULES:
             return lambda row: None
         raise ValueError(f"unknown catalog rule {name!r} in category {self.schema.code}")
 
@@ -251,6 +257,8 @@ class RowValidator:
             )
 
     def _required_when(self, row: CheckedRow, target: str, when: str, contains: str) -> None:
+        if self.present_columns is not None and target not in self.present_columns:
+            return
         present = row.values.get(when)
         chosen = present if isinstance(present, list) else [present] if present else []
         if contains in chosen and target not in row.values and target not in {e.field for e in row.errors}:
@@ -283,6 +291,12 @@ class RowValidator:
                     f"“{self._label(target)}”（{day.isoformat()}）晚于报送日期（{self.submitted_on.isoformat()}），请核对",
                 )
             )
+
+
+def _canonical_doc_type(person: identifiers.PersonId) -> identifiers.PersonDocType:
+    if person.doc_type in (identifiers.PersonDocType.RESIDENT_ID, identifiers.PersonDocType.HMT_RESIDENCE_PERMIT):
+        return identifiers.infer_doc_type(person.number)
+    return person.doc_type
 
 
 def _paired_type_field(schema: Schema, number_code: str) -> str | None:

@@ -26,7 +26,9 @@ class Record(models.Model):
     decision_date = models.DateField("决定日期", null=True, blank=True)
     submitted_at = models.DateTimeField("报送时间")
     deadline = models.DateField("报送期限", null=True, blank=True)
-    late_workdays = models.IntegerField("迟报工作日数", default=0)
+    is_late = models.BooleanField("超期报送", default=False)
+    # NULL: late, but the calendar lacks a year needed to count by how many working days.
+    late_workdays = models.IntegerField("迟报工作日数", null=True, blank=True, default=0)
     status = models.CharField("状态", max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE)
     status_reason = models.CharField("状态说明", max_length=300, blank=True)
     created_at = models.DateTimeField("创建时间")

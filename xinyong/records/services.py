@@ -3,52 +3,72 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 
 from xinyong.audit.services import audit_record
 from xinyong.core import clock
+from xinyong.core.clock import LOCAL_TZ
+from xinyong.core.timeliness import Timeliness
 from xinyong.records.models import Record, RecordStatus, RecordVersion
+
+TimelinessOf = Callable[[dt.date | None, dt.date], Timeliness]
 
 
 @dataclass(frozen=True)
 class RecordDraft:
+    row_number: int
     key: str
     data: dict[str, Any]
     subject_id: int | None
     decision_date: dt.date | None
-    deadline: dt.date | None
-    late_workdays: int
 
 
-@dataclass(frozen=True)
-class UpsertCounts:
-    created: int
-    revised: int
-    unchanged: int
+@dataclass
+class UpsertResult:
+    created: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    late: int = 0
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
 def records_upsert(
-    *, batch: Any, category: Any, source_unit_id: int | None, submitted_at: dt.datetime, drafts: list[RecordDraft]
-) -> UpsertCounts:
+    *,
+    batch: Any,
+    category: Any,
+    source_unit_id: int | None,
+    submitted_at: dt.datetime,
+    drafts: list[RecordDraft],
+    timeliness_of: TimelinessOf,
+) -> UpsertResult:
     """Store a batch's accepted rows: new keys are inserted, known keys get a new version. Set-based.
 
+    Timeliness is measured from a record's first submission: a correction neither makes a late record on time
+    nor an on-time record late, but a corrected decision date moves the deadline.
     Runs inside the batch's transaction (the caller's); the batch's audit event covers these writes.
     """
     now = clock.now()
+    submitted_on = submitted_at.astimezone(LOCAL_TZ).date()
     existing: dict[str, Record] = {}
     keys = [draft.key for draft in drafts]
     for start in range(0, len(keys), 900):
         for record in Record.objects.filter(category_code=category.code, key__in=keys[start : start + 900]):
             existing[record.key] = record
+    result = UpsertResult()
     new_records: list[Record] = []
     revised: list[Record] = []
     history: list[RecordVersion] = []
-    unchanged = 0
     for draft in drafts:
         found = existing.get(draft.key)
+        first_submitted = found.submitted_at.astimezone(LOCAL_TZ).date() if found else submitted_on
+        timing = timeliness_of(draft.decision_date, first_submitted)
+        if timing.warning:
+            result.warnings.append((draft.row_number, timing.warning))
+        result.late += int(timing.is_late)
         if found is None:
             new_records.append(
                 Record(
@@ -61,8 +81,9 @@ def records_upsert(
                     data=draft.data,
                     decision_date=draft.decision_date,
                     submitted_at=submitted_at,
-                    deadline=draft.deadline,
-                    late_workdays=draft.late_workdays,
+                    deadline=timing.deadline,
+                    is_late=timing.is_late,
+                    late_workdays=timing.late_workdays,
                     created_at=now,
                     updated_at=now,
                 )
@@ -70,7 +91,7 @@ def records_upsert(
             continue
         record = found
         if record.data == draft.data and record.status == RecordStatus.ACTIVE:
-            unchanged += 1
+            result.unchanged += 1
             continue
         history.append(
             RecordVersion(
@@ -82,12 +103,14 @@ def records_upsert(
                 superseded_at=now,
             )
         )
-        # Timeliness stays that of the first submission: a correction does not make a late record on time.
         record.version += 1
         record.data = draft.data
         record.subject_id = draft.subject_id
         record.batch = batch
         record.decision_date = draft.decision_date
+        record.deadline = timing.deadline
+        record.is_late = timing.is_late
+        record.late_workdays = timing.late_workdays
         record.status = RecordStatus.ACTIVE
         record.status_reason = ""
         record.updated_at = now
@@ -96,10 +119,14 @@ def records_upsert(
     RecordVersion.objects.bulk_create(history, batch_size=2000)
     Record.objects.bulk_update(
         revised,
-        ["version", "data", "subject_id", "batch", "decision_date", "status", "status_reason", "updated_at"],
+        [
+            "version", "data", "subject_id", "batch", "decision_date", "deadline", "is_late", "late_workdays",
+            "status", "status_reason", "updated_at",
+        ],
         batch_size=2000,
     )
-    return UpsertCounts(created=len(new_records), revised=len(revised), unchanged=unchanged)
+    result.created, result.revised = len(new_records), len(revised)
+    return result
 
 
 @transaction.atomic
@@ -111,7 +138,11 @@ def record_revoke(*, record: Record, reason: str, actor: Any) -> Record:
     record.updated_at = clock.now()
     record.save(update_fields=["status", "status_reason", "updated_at"])
     audit_record(
-        actor=actor, action="records.revoked", obj=record, summary=f"撤销记录 {record.key}：{reason}",
-        before=before, after={"status": record.status, "status_reason": reason},
+        actor=actor,
+        action="records.revoked",
+        obj=record,
+        summary=f"撤销记录 {record.key}：{reason}",
+        before=before,
+        after={"status": record.status, "status_reason": reason},
     )
     return record

@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 from xinyong.audit.models import AuditEvent
 from xinyong.audit.services import audit_verify
 from xinyong.core.clock import LOCAL_TZ
+from xinyong.core.errors import XinyongError
 from xinyong.core.identifiers import make_resident_id, make_uscc
 from xinyong.intake.models import Batch, RejectedRow
 from xinyong.intake.services import import_file
@@ -133,7 +134,14 @@ def test_xlsx_with_title_rows_date_cells_and_notes(reference_data: Any, tmp_path
 def test_same_decision_again_is_a_new_version(reference_data: Any, tmp_path: Path) -> None:
     first = _csv(tmp_path / "a.csv", [_row("江阴市利港恒远机械有限公司", "法人及非法人组织", COMPANY, "澄综执罚〔2020〕1号", "2020-09-28")])
     import_file(path=first, category_code="admin_penalty", department=_unit(), submitted_at=_at("2020-09-30T10:00"))
-    again = import_file(path=first, category_code="admin_penalty", department=_unit(), submitted_at=_at("2020-10-30T10:00"))
+    with pytest.raises(XinyongError) as excinfo:
+        import_file(path=first, category_code="admin_penalty", department=_unit(), submitted_at=_at("2020-10-30T10:00"))
+    assert excinfo.value.code == "E_DUPLICATE_FILE" and "批次" in excinfo.value.message
+    same_content = tmp_path / "a-again.csv"
+    same_content.write_bytes(first.read_bytes() + b"\r\n")
+    again = import_file(
+        path=same_content, category_code="admin_penalty", department=_unit(), submitted_at=_at("2020-10-30T10:00")
+    )
     assert again.unchanged == 1 and again.created == 0
     changed = _csv(
         tmp_path / "b.csv",

@@ -3,13 +3,14 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from xinyong.audit.models import AuditHead
 from xinyong.audit.services import audit_verify
+from xinyong.core.commands import XinyongCommand
 
 
-class Command(BaseCommand):
+class Command(XinyongCommand):
     help = "审计留痕：verify 校验哈希链是否完整"
 
     def add_arguments(self, parser: ArgumentParser) -> None:

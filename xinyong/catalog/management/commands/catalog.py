@@ -5,13 +5,12 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from xinyong.catalog.models import Category
 from xinyong.catalog.services import catalog_load_bundled, catalog_load_file
+from xinyong.core.commands import XinyongCommand
 
 
-class Command(BaseCommand):
+class Command(XinyongCommand):
     help = "信息目录：load 载入类别定义（YAML）；list 列出类别"
 
     def add_arguments(self, parser: ArgumentParser) -> None:

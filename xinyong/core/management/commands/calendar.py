@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from xinyong.core import services
+from xinyong.core.commands import XinyongCommand
 from xinyong.core.errors import XinyongError
 from xinyong.core.workdays import (
     MAX_DECLARABLE_YEAR,
@@ -49,7 +50,7 @@ def _span(first: dt.date, last: dt.date) -> str:
     return f"{first.isoformat()} 至 {last.isoformat()}，共{days}天"
 
 
-class Command(BaseCommand):
+class Command(XinyongCommand):
     help = (
         "工作日历：load 从 YAML 文件载入一年的节假日安排并声明该年度完整；show 列出某年的放假和调休上班日期。"
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from xinyong.core.commands import XinyongCommand
 from xinyong.core.errors import XinyongError
 from xinyong.core.workdays import DAY_SOURCE_LABELS, WorkCalendar, get_calendar, parse_date
 
@@ -25,7 +26,7 @@ def _int(value: str) -> int:
         raise CommandError(f"工作日天数“{value}”必须是整数，例如 7 或 -3。") from error
 
 
-class Command(BaseCommand):
+class Command(XinyongCommand):
     help = (
         "按法定工作日历计算工作日（含调休）。"
         "add 日期 N：日期之后第 N 个工作日（当天不计，N 可为负数）；"

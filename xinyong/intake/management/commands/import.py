@@ -5,15 +5,16 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from xinyong.core import clock
+from xinyong.core.commands import XinyongCommand
 from xinyong.core.errors import XinyongError
 from xinyong.intake.services import import_file
 from xinyong.org.selectors import find_unit
 
 
-class Command(BaseCommand):
+class Command(XinyongCommand):
     help = "导入信用信息文件（.xlsx、.xls、.csv）到指定信息类别"
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -37,14 +38,19 @@ class Command(BaseCommand):
                 path=path, category_code=options["category"], department=department, submitted_at=submitted_at
             )
         except XinyongError as exc:
-            raise CommandError(f"[{exc.code}] {exc.message}") from exc
+            if options["json"]:
+                self.stdout.write(json.dumps({"error": exc.as_dict()}, ensure_ascii=False))
+            raise CommandError(f"{exc.message}（{exc.code}）") from exc
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
             return
         self.stdout.write(
             f"批次 {result.batch}：共 {result.rows} 行，通过 {result.accepted} 行"
-            f"（新增 {result.created}，更新 {result.revised}），未通过 {result.rejected} 行，超期报送 {result.late} 行。"
+            f"（新增 {result.created}，更新 {result.revised}，与已有记录相同 {result.unchanged}），"
+            f"未通过 {result.rejected} 行（已留存待更正），超期报送 {result.late} 行。"
         )
+        for warning in result.warnings:
+            self.stdout.write(f"  提示：第{warning['row']}行 {warning['message']}")
         for error in result.errors[:200]:
             self.stdout.write(f"  第{error['row']}行【{error['field']}】{error['message']}（{error['code']}）")
         if len(result.errors) > 200:

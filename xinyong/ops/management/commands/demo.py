@@ -7,9 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 
 from xinyong.core import clock
+from xinyong.core.commands import XinyongCommand
 from xinyong.ops.demo_data import load_demo_data
 from xinyong.ops.demo_users import DEMO_PASSWORD, ensure_demo_users
 from xinyong.records.models import Record
@@ -17,7 +17,7 @@ from xinyong.records.models import Record
 SEED_DOCUMENT = Path(__file__).resolve().parents[4] / ".." / "shared" / "seed"
 
 
-class Command(BaseCommand):
+class Command(XinyongCommand):
     help = "演示：初始化数据库、载入利港街园配置和合成演示数据，然后启动平台"
 
     def add_arguments(self, parser: ArgumentParser) -> None:

@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
 
 from xinyong.catalog.services import catalog_load_bundled
+from xinyong.core.commands import XinyongCommand
 from xinyong.org.services import org_load_config
 
 
-class Command(BaseCommand):
+class Command(XinyongCommand):
     help = "初始化：建立数据库结构，载入组织机构配置和信息目录（可重复执行）"
 
     def handle(self, *args: Any, **options: Any) -> None:

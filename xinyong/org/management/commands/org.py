@@ -5,13 +5,12 @@ from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from xinyong.core.commands import XinyongCommand
 from xinyong.org.selectors import unit_tree
 from xinyong.org.services import BUNDLED_CONFIG, org_load_config
 
 
-class Command(BaseCommand):
+class Command(XinyongCommand):
     help = "组织机构：list 列出单位；load 载入配置文件"
 
     def add_arguments(self, parser: ArgumentParser) -> None:
