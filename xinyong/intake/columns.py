@@ -7,6 +7,7 @@ catalog says so (the submitting department is the data source; a known authority
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,8 +39,8 @@ class ColumnPlan:
         for name_field, code_field in self.codes_from_names:
             if cells.get(code_field) in (None, ""):
                 name = cells.get(name_field)
-                if isinstance(name, str) and name.strip() in units_by_name:
-                    cells[code_field] = units_by_name[name.strip()]
+                if isinstance(name, str) and _name_key(name) in units_by_name:
+                    cells[code_field] = units_by_name[_name_key(name)]
         return cells
 
 
@@ -112,7 +113,11 @@ def units_by_name(units: list[Any]) -> dict[str, str]:
     out: dict[str, str] = {}
     for unit in units:
         if unit.uscc:
-            out[unit.name] = unit.uscc
+            out[_name_key(unit.name)] = unit.uscc
             if unit.short_name:
-                out.setdefault(unit.short_name, unit.uscc)
+                out.setdefault(_name_key(unit.short_name), unit.uscc)
     return out
+
+
+def _name_key(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())

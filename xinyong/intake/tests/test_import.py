@@ -321,3 +321,101 @@ def test_subject_kind_follows_the_code_prefix(reference_data: Any, tmp_path: Pat
     result = import_file(path=path, category_code="legal_person", department=Unit.objects.get(code="jjfzk"))
     assert result.accepted == 1, result.errors
     assert Subject.objects.get(uscc=code).kind == kind
+
+
+def test_a_corrected_decision_date_moves_the_deadline_but_not_the_submission(reference_data: Any, tmp_path: Path) -> None:
+    first = _csv(tmp_path / "a.csv", [_row("江阴市利港恒远机械有限公司", "法人及非法人组织", COMPANY, "澄综执罚〔2020〕1号", "2020-09-28")])
+    import_file(path=first, category_code="admin_penalty", department=_unit(), submitted_at=_at("2020-10-14T23:00"))
+    record = Record.objects.get()
+    assert (record.deadline, record.is_late) == (dt.date(2020, 10, 14), False)
+    # Corrected a month later with a decision date one working day earlier: the original submission was late.
+    fixed = _csv(tmp_path / "b.csv", [_row("江阴市利港恒远机械有限公司", "法人及非法人组织", COMPANY, "澄综执罚(2020)1号", "2020-09-27")])
+    result = import_file(path=fixed, category_code="admin_penalty", department=_unit(), submitted_at=_at("2020-11-30T10:00"))
+    assert (result.revised, result.created) == (1, 0)  # bracket styles name the same decision
+    record.refresh_from_db()
+    assert record.deadline == dt.date(2020, 10, 13)
+    assert (record.is_late, record.late_workdays) == (True, 1)
+    assert result.late == 1
+    assert Batch.objects.get(pk=result.batch).late == 1
+
+
+def test_a_year_missing_from_the_calendar_still_counts_a_known_late_record(reference_data: Any, tmp_path: Path) -> None:
+    path = _csv(tmp_path / "a.csv", [_row("江阴市利港恒远机械有限公司", "法人及非法人组织", COMPANY, "澄综执罚〔2020〕1号", "2020-09-28")])
+    result = import_file(path=path, category_code="admin_penalty", department=_unit(), submitted_at=_at("2030-01-02T10:00"))
+    record = Record.objects.get()
+    assert record.deadline == dt.date(2020, 10, 14)
+    assert record.is_late and record.late_workdays is None
+    assert result.late == 1
+    assert any("2027" in w["message"] for w in result.warnings)
+
+
+def test_wrong_category_is_refused_for_the_file_with_a_hint(reference_data: Any, tmp_path: Path) -> None:
+    path = _csv(tmp_path / "penalty.csv", [_row("江阴市利港恒远机械有限公司", "法人及非法人组织", COMPANY, "文1", "2020-09-28")])
+    with pytest.raises(XinyongError) as excinfo:
+        import_file(path=path, category_code="admin_license", department=_unit(), submitted_at=_at("2020-10-14T10:00"))
+    assert excinfo.value.code == "E_COLUMNS_MISSING"
+    assert "行政许可决定文书号" in excinfo.value.message
+    assert "行政处罚信息" in excinfo.value.message and "选错" in excinfo.value.message
+    assert not Batch.objects.exists() and not RejectedRow.objects.exists()
+
+
+def test_older_layout_without_source_columns_takes_them_from_the_department(reference_data: Any, tmp_path: Path) -> None:
+    unit = _unit()
+    path = tmp_path / "old.csv"
+    path.write_text(
+        "行政处罚决定书文号,处罚名称,处罚类别1,处罚事由,处罚依据,行政相对人名称,行政相对人代码_1(统一社会信用代码),"
+        "处罚结果,处罚决定日期,处罚机关,当前状态,联系电话\n"
+        f"澄综执罚〔2016〕1号,违反消防管理,警告,未设置消防标志,消防法,江阴市利港恒远机械有限公司,{COMPANY},警告,2016-08-01,"
+        f"{unit.name},0,0510-80000000\n",
+        encoding="utf-8",
+    )
+    result = import_file(path=path, category_code="admin_penalty", department=unit, submitted_at=_at("2016-08-05T10:00"))
+    assert (result.accepted, result.rejected) == (1, 0), result.errors
+    data = Record.objects.get().data
+    assert (data["CF_SJLY"], data["CF_SJLYDM"], data["CF_CFJGDM"]) == ("综合执法局(含安全监督科)", unit.uscc, unit.uscc)
+    messages = " ".join(w["message"] for w in result.warnings)
+    assert "联系电话" in messages and "数据来源单位" in messages and "罚款金额" in messages
+
+
+def test_total_rows_are_skipped_and_header_only_files_refused(reference_data: Any, tmp_path: Path) -> None:
+    rows = [_row("江阴市利港恒远机械有限公司", "法人及非法人组织", COMPANY, "文1", "2020-09-28"), ["合计", "", "", "", "", "1"]]
+    result = import_file(path=_csv(tmp_path / "t.csv", rows), category_code="admin_penalty", department=_unit(),
+                         submitted_at=_at("2020-10-14T10:00"))
+    assert (result.rows, result.accepted, result.rejected) == (1, 1, 0)
+    with pytest.raises(XinyongError) as excinfo:
+        import_file(path=_csv(tmp_path / "empty.csv", []), category_code="admin_penalty", department=_unit())
+    assert excinfo.value.code == "E_NO_DATA_ROWS"
+
+
+def test_a_residence_permit_filed_as_an_id_card_is_one_person(reference_data: Any, tmp_path: Path) -> None:
+    permit = make_resident_id("820000", dt.date(1992, 3, 3), 22)
+    rows = [
+        _row("某辛", "自然人", "", "文1", "2020-09-28", kinds="警告", fine="", id_type="身份证", id_number=permit),
+        _row("某辛", "自然人", "", "文2", "2020-09-28", kinds="警告", fine="", id_type="港澳台居民居住证", id_number=permit),
+    ]
+    result = import_file(path=_csv(tmp_path / "p.csv", rows), category_code="admin_penalty", department=_unit(),
+                         submitted_at=_at("2020-10-14T10:00"))
+    assert result.accepted == 2, result.errors
+    assert Subject.objects.filter(id_number=permit).count() == 1
+    assert Subject.objects.get(id_number=permit).id_type == "港澳台居民居住证"
+
+
+def test_command_line_errors_are_chinese_and_json_errors_are_json(reference_data: Any, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XINYONG_DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}"}
+    run = [sys.executable, "-m", "xinyong.cli"]
+    subprocess.run([*run, "setup"], env=env, check=True, capture_output=True)
+    pdf = tmp_path / "scan.xlsx"
+    pdf.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 20)
+    human = subprocess.run([*run, "import", str(pdf), "--category", "admin_penalty"], env=env, capture_output=True, text=True)
+    assert human.returncode == 1
+    assert human.stderr.startswith("错误：") and "PDF" in human.stderr
+    assert "CommandError" not in human.stderr and "Traceback" not in human.stderr
+    machine = subprocess.run(
+        [*run, "import", str(pdf), "--category", "admin_penalty", "--json"], env=env, capture_output=True, text=True
+    )
+    assert machine.returncode == 1
+    assert json.loads(machine.stdout)["error"]["code"] == "E_FILE_UNREADABLE"
