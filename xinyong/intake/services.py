@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import shutil
 import unicodedata
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from xinyong.core import clock, workdays
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.timeliness import Timeliness, timeliness
 from xinyong.intake import readers
-from xinyong.intake.columns import UnitRef, plan_columns, units_by_name
+from xinyong.intake.columns import ColumnPlan, UnitRef, plan_columns, units_by_name
 from xinyong.intake.models import Batch, BatchChannel, RejectedRow
 from xinyong.intake.schema import Schema, schema_of
 from xinyong.intake.validation import CheckedRow, RowError, RowValidator
@@ -67,6 +68,10 @@ class ImportResult:
         }
 
 
+# Rows are checked and written this many at a time, so memory stays flat whatever the file's size.
+CHUNK_ROWS = 5000
+
+
 def import_file(
     *,
     path: Path,
@@ -77,7 +82,7 @@ def import_file(
     channel: str = BatchChannel.CLI,
     original_name: str | None = None,
 ) -> ImportResult:
-    """Read, check and store one file into one catalog category."""
+    """Read, check and store one file into one catalog category, in one transaction."""
     require_role(actor, Role.REPORTER, department)
     submitted_at = submitted_at or clock.now()
     submitted_on = submitted_at.astimezone(clock.LOCAL_TZ).date()
@@ -97,42 +102,8 @@ def import_file(
         header_texts=_header_texts(schema, header),
         other_schemas=[schema_of(c) for c in Category.objects.filter(is_active=True).exclude(code=category.code)],
     )
-    names = units_by_name(list(Unit.objects.all()))
-    validator = RowValidator(schema, submitted_on=submitted_on, present_columns=plan.present)
     result = ImportResult(batch=0, category=category.code, header_row=header.row_number)
     result.warnings.extend({"row": header.row_number, "field": "", "code": "", "message": w} for w in plan.warnings)
-    accepted: list[RecordDraft] = []
-    checked_rows: list[CheckedRow] = []
-    rejected: list[tuple[int, dict[str, Any], list[dict[str, Any]]]] = []
-    first_row_of_key: dict[str, int] = {}
-    for raw in _data_rows(data_rows, header):
-        result.rows += 1
-        cells = plan.complete(_cells_by_field(raw, header), names)
-        checked = validator.check(cells)
-        key = _record_key(schema, checked) if checked.ok else ""
-        if checked.ok and key in first_row_of_key:
-            checked.errors.append(_duplicate_error(schema, first_row_of_key[key]))
-        if not checked.ok:
-            errors = [
-                {"row": raw.number, "field": e.label, "code": str(e.code), "message": e.message} for e in checked.errors
-            ]
-            result.errors.extend(errors)
-            rejected.append((raw.number, _jsonable(cells), errors))
-            continue
-        first_row_of_key[key] = raw.number
-        decision = checked.dates.get(schema.decision_date_field) if schema.decision_date_field else None
-        accepted.append(RecordDraft(raw.number, key, checked.values, None, decision))
-        checked_rows.append(checked)
-    if result.rows == 0:
-        raise XinyongError(
-            ErrorCode.NO_DATA_ROWS, f"文件“{original_name}”在第{header.row_number}行的表头之下没有数据行，本文件未导入。"
-        )
-
-    calendar = workdays.get_calendar()
-
-    def timeliness_of(decision: dt.date | None, first_submitted: dt.date) -> Timeliness:
-        return timeliness(calendar, decision=decision, workdays=_cycle_workdays(schema), submitted_on=first_submitted)
-
     with transaction.atomic():
         batch = Batch.objects.create(
             category=category,
@@ -148,27 +119,23 @@ def import_file(
             header_row=header.row_number,
             created_at=clock.now(),
         )
-        drafts = _with_subjects(schema, accepted, checked_rows)
-        counts = records_upsert(
+        writer = _BatchWriter(
             batch=batch,
-            category=category,
-            source_unit_id=department.pk if department else None,
+            schema=schema,
+            header=header,
+            plan=plan,
+            department=department,
             submitted_at=submitted_at,
-            drafts=drafts,
-            timeliness_of=timeliness_of,
+            result=result,
         )
-        RejectedRow.objects.bulk_create(
-            [RejectedRow(batch=batch, row_number=n, values=v, errors=e) for n, v, e in rejected], batch_size=2000
-        )
+        for chunk in _chunks(_data_rows(data_rows, header), CHUNK_ROWS):
+            writer.write(chunk)
+        if result.rows == 0:
+            raise XinyongError(
+                ErrorCode.NO_DATA_ROWS,
+                f"文件“{original_name}”在第{header.row_number}行的表头之下没有数据行，本文件未导入。",
+            )
         result.batch = batch.pk
-        result.accepted = len(accepted)
-        result.rejected = len(rejected)
-        result.late = counts.late
-        result.created, result.revised, result.unchanged = counts.created, counts.revised, counts.unchanged
-        result.warnings.extend(
-            {"row": row, "field": "报送期限", "code": str(ErrorCode.CALENDAR_YEAR_UNKNOWN), "message": message}
-            for row, message in counts.warnings
-        )
         Batch.objects.filter(pk=batch.pk).update(
             rows=result.rows, accepted=result.accepted, rejected=result.rejected, late=result.late
         )
@@ -185,11 +152,102 @@ def import_file(
                 "accepted": result.accepted,
                 "rejected": result.rejected,
                 "late": result.late,
-                "created": counts.created,
-                "revised": counts.revised,
+                "created": result.created,
+                "revised": result.revised,
             },
         )
     return result
+
+
+class _BatchWriter:
+    """Checks and stores one chunk of rows at a time inside the batch's transaction."""
+
+    def __init__(
+        self,
+        *,
+        batch: Batch,
+        schema: Schema,
+        header: readers.HeaderMatch,
+        plan: ColumnPlan,
+        department: Unit | None,
+        submitted_at: dt.datetime,
+        result: ImportResult,
+    ) -> None:
+        self.batch = batch
+        self.schema = schema
+        self.header = header
+        self.plan = plan
+        self.department = department
+        self.submitted_at = submitted_at
+        self.result = result
+        self.validator = RowValidator(
+            schema, submitted_on=submitted_at.astimezone(clock.LOCAL_TZ).date(), present_columns=plan.present
+        )
+        self.units_by_name = units_by_name(list(Unit.objects.all()))
+        self.first_row_of_key: dict[str, int] = {}
+        calendar = workdays.get_calendar()
+        cycle = schema.cycle_workdays if schema.cycle_kind == "workdays_after_decision" else None
+
+        def timeliness_of(decision: dt.date | None, first_submitted: dt.date) -> Timeliness:
+            return timeliness(calendar, decision=decision, workdays=cycle, submitted_on=first_submitted)
+
+        self.timeliness_of = timeliness_of
+
+    def write(self, rows: list[readers.RawRow]) -> None:
+        schema, result = self.schema, self.result
+        drafts: list[RecordDraft] = []
+        refs: list[SubjectRef | None] = []
+        rejected: list[RejectedRow] = []
+        for raw in rows:
+            result.rows += 1
+            cells = self.plan.complete(_cells_by_field(raw, self.header), self.units_by_name)
+            checked = self.validator.check(cells)
+            key = _record_key(schema, checked) if checked.ok else ""
+            if checked.ok and key in self.first_row_of_key:
+                checked.errors.append(_duplicate_error(schema, self.first_row_of_key[key]))
+            if not checked.ok:
+                errors = [
+                    {"row": raw.number, "field": e.label, "code": str(e.code), "message": e.message}
+                    for e in checked.errors
+                ]
+                result.errors.extend(errors)
+                rejected.append(
+                    RejectedRow(batch=self.batch, row_number=raw.number, values=_jsonable(cells), errors=errors)
+                )
+                continue
+            self.first_row_of_key[key] = raw.number
+            decision = checked.dates.get(schema.decision_date_field) if schema.decision_date_field else None
+            drafts.append(RecordDraft(raw.number, key, checked.values, None, decision))
+            refs.append(_subject_ref(schema, checked))
+        ids = subjects_resolve([r for r in refs if r is not None], update_registry=schema.is_registry)
+        drafts = [
+            RecordDraft(d.row_number, d.key, d.data, ids.get(ref.key()) if ref else None, d.decision_date)
+            for d, ref in zip(drafts, refs, strict=True)
+        ]
+        counts = records_upsert(
+            batch=self.batch,
+            category=self.batch.category,
+            source_unit_id=self.department.pk if self.department else None,
+            submitted_at=self.submitted_at,
+            drafts=drafts,
+            timeliness_of=self.timeliness_of,
+        )
+        RejectedRow.objects.bulk_create(rejected, batch_size=2000)
+        result.accepted += len(drafts)
+        result.rejected += len(rejected)
+        result.late += counts.late
+        result.created += counts.created
+        result.revised += counts.revised
+        result.unchanged += counts.unchanged
+        result.warnings.extend(
+            {"row": row, "field": "报送期限", "code": str(ErrorCode.CALENDAR_YEAR_UNKNOWN), "message": message}
+            for row, message in counts.warnings
+        )
+
+
+def _chunks(rows: Iterator[readers.RawRow], size: int) -> Iterator[list[readers.RawRow]]:
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
 
 
 def _check_size(path: Path, original_name: str) -> None:
@@ -320,15 +378,6 @@ def _duplicate_error(schema: Schema, first_row: int) -> RowError:
         ErrorCode.DUPLICATE_IN_FILE,
         f"与第{first_row}行的{labels}相同，同一文件中同一条记录只能出现一次",
     )
-
-
-def _with_subjects(schema: Schema, drafts: list[RecordDraft], checked: list[CheckedRow]) -> list[RecordDraft]:
-    refs = [_subject_ref(schema, row) for row in checked]
-    ids = subjects_resolve([r for r in refs if r is not None], update_registry=schema.is_registry)
-    return [
-        RecordDraft(d.row_number, d.key, d.data, ids.get(ref.key()) if ref else None, d.decision_date)
-        for d, ref in zip(drafts, refs, strict=True)
-    ]
 
 
 def _subject_ref(schema: Schema, checked: CheckedRow) -> SubjectRef | None:
