@@ -68,10 +68,19 @@ class RowValidator:
         self.submitted_on = submitted_on
         # A conditionally required column the file lacks altogether is reported once for the file, not per row.
         self.present_columns = present_columns
-        self._parsers: list[tuple[FieldSpec, Parser]] = [(spec, self._parser_for(spec)) for spec in schema.fields]
-        self._id_pairs = {
-            rule["number_field"]: rule["type_field"] for rule in schema.rules if rule.get("rule") == "id_pair"
+        # Per-field lookups are flattened once here: `check` runs millions of times on large files.
+        self._fields: dict[str, tuple[str, Parser, str]] = {
+            spec.code: (spec.name, self._parser_for(spec), spec.type) for spec in schema.fields
         }
+        self._value_error_codes = {spec.code: _code_for(spec) for spec in schema.fields}
+        # The older layout has no 行政相对人类别 column: the category is inferred from the codes given.
+        self._required = [(s.code, s.name) for s in schema.fields if s.required and s.type != "party_category"]
+        id_pairs = {rule["number_field"]: rule["type_field"] for rule in schema.rules if rule.get("rule") == "id_pair"}
+        self._person_fields = [
+            (s.code, s.name, id_pairs.get(s.code) or _paired_type_field(schema, s.code))
+            for s in schema.fields
+            if s.type == "person_id"
+        ]
         self._rule_checks = [self._rule_check(rule) for rule in schema.rules]
 
     # field parsers -------------------------------------------------------------------------------------------
@@ -102,53 +111,52 @@ class RowValidator:
 
     def check(self, raw: Mapping[str, object]) -> CheckedRow:
         row = CheckedRow()
-        for spec, parse in self._parsers:
-            cell = raw.get(spec.code)
-            if cell is None or (isinstance(cell, str) and not cell.strip()):
-                if spec.required and not self._inferable(spec):
-                    row.errors.append(RowError(spec.code, spec.name, ErrorCode.REQUIRED, f"“{spec.name}”为必填项，不能为空"))
+        values, dates, errors = row.values, row.dates, row.errors
+        fields = self._fields
+        for code, cell in raw.items():
+            entry = fields.get(code)
+            if entry is None:
                 continue
+            name, parse, shape = entry
             try:
                 value = parse(cell)
             except XinyongError as exc:
-                row.errors.append(RowError(spec.code, spec.name, exc.code, exc.message))
+                errors.append(RowError(code, name, exc.code, exc.message))
                 continue
             except ValueError as exc:
-                row.errors.append(RowError(spec.code, spec.name, _code_for(spec), str(exc)))
+                errors.append(RowError(code, name, self._value_error_codes[code], str(exc)))
                 continue
             if value is None or value == "":
-                if spec.required and not self._inferable(spec):
-                    row.errors.append(RowError(spec.code, spec.name, ErrorCode.REQUIRED, f"“{spec.name}”为必填项，不能为空"))
                 continue
-            if isinstance(value, dt.date):
-                row.dates[spec.code] = value
-                row.values[spec.code] = value.isoformat()
-            elif isinstance(value, Decimal):
-                row.values[spec.code] = str(value)
+            if shape == "date":
+                dates[code] = value
+                values[code] = value.isoformat()
+            elif shape == "decimal":
+                values[code] = str(value)
             else:
-                row.values[spec.code] = value
-        self._check_person_ids(row)
+                values[code] = value
+        failed = {e.field for e in errors} if errors else ()
+        for code, name in self._required:
+            if code not in values and code not in failed:
+                errors.append(RowError(code, name, ErrorCode.REQUIRED, f"“{name}”为必填项，不能为空"))
+        if self._person_fields:
+            self._check_person_ids(row)
         for rule_check in self._rule_checks:
             rule_check(row)
         return row
 
-    def _inferable(self, spec: FieldSpec) -> bool:
-        # The older layout has no 行政相对人类别 column: the category is inferred from the codes given.
-        return spec.type == "party_category"
-
     def _check_person_ids(self, row: CheckedRow) -> None:
-        for spec in self.schema.fields:
-            if spec.type != "person_id" or spec.code not in row.values:
+        for code, name, type_field in self._person_fields:
+            if code not in row.values:
                 continue
-            type_field = self._id_pairs.get(spec.code) or _paired_type_field(self.schema, spec.code)
             doc_type = row.values.get(type_field) if type_field else None
             try:
-                person = identifiers.validate_person_id(row.values[spec.code], doc_type, today=self.submitted_on)
+                person = identifiers.validate_person_id(row.values[code], doc_type, today=self.submitted_on)
             except XinyongError as exc:
-                del row.values[spec.code]
-                row.errors.append(RowError(spec.code, spec.name, exc.code, exc.message))
+                del row.values[code]
+                row.errors.append(RowError(code, name, exc.code, exc.message))
                 continue
-            row.values[spec.code] = person.number
+            row.values[code] = person.number
             if type_field:
                 # One person, one identity: a residence permit filed as 身份证 is still a residence permit.
                 row.values[type_field] = str(_canonical_doc_type(person))
