@@ -1,0 +1,84 @@
+"""Forms of the pages: filters (GET) and the purpose of a personal-information look-up (POST)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from xinyong.org.models import Unit
+from xinyong.subjects.selectors import PURPOSE_MAX_LENGTH
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": "用户名或密码不正确，请重新输入（区分大小写）。",
+        "inactive": "该账号已停用，请联系信用办管理员。",
+    }
+
+
+class BatchFilterForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label="报送部门", queryset=Unit.objects.none(), required=False, empty_label="全部部门"
+    )
+    category = forms.ChoiceField(label="信息类别", required=False)
+
+    def __init__(
+        self, *args: Any, units: Any = None, categories: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        department = self.fields["department"]
+        assert isinstance(department, forms.ModelChoiceField)
+        department.queryset = units if units is not None else Unit.objects.none()
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)
+        category.choices = [("", "全部类别"), *(categories or [])]
+
+
+class SubjectSearchForm(forms.Form):
+    q = forms.CharField(
+        label="名称或统一社会信用代码",
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"placeholder": "输入名称中的文字，或完整的18位统一社会信用代码", "autocomplete": "off"}
+        ),
+    )
+
+
+class PurposeForm(forms.Form):
+    purpose = forms.CharField(
+        label="查询事由",
+        max_length=PURPOSE_MAX_LENGTH,
+        help_text="例如：办理行政许可事项前的信用核查（请写明事项名称或文号）。查询将记入个人信息查询登记。",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "请填写查询事由。"},
+    )
+
+    def clean_purpose(self) -> str:
+        text = " ".join(str(self.cleaned_data.get("purpose", "")).split())
+        if not text:
+            raise forms.ValidationError("请填写查询事由。")
+        return text
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label="操作", required=False)
+    object_type = forms.ChoiceField(label="对象类型", required=False)
+    object_id = forms.CharField(label="对象标识", required=False, max_length=80)
+
+    def __init__(
+        self,
+        *args: Any,
+        actions: list[tuple[str, str]] | None = None,
+        object_types: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        action = self.fields["action"]
+        assert isinstance(action, forms.ChoiceField)
+        action.choices = [("", "全部操作"), *(actions or [])]
+        object_type = self.fields["object_type"]
+        assert isinstance(object_type, forms.ChoiceField)
+        object_type.choices = [("", "全部对象"), *(object_types or [])]
