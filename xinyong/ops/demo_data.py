@@ -169,25 +169,34 @@ def _decisions(
     calendar: workdays.WorkCalendar,
     progress: Callable[[str], None],
 ) -> dict[str, int]:
-    """Quarterly files per department, decisions spread from 2020 to today, a few late and a few wrong."""
+    """Monthly files per department, each with the decisions of the days before it was sent.
+
+    Most files arrive within the 7 working days; about one in ten carries decisions weeks old (late), and
+    about 2% of rows carry the mistakes real files contain.
+    """
     rnd = gen.rnd
-    start = dt.date(2020, 1, 1)
-    span = (today - start).days
-    plans: dict[tuple[str, str, int, int], list[dt.date]] = {}
-    for i in range(total):
-        is_penalty = i % 2 == 0
-        unit = rnd.choice(PENALTY_UNITS if is_penalty else LICENCE_UNITS)
-        day = start + dt.timedelta(days=rnd.randint(0, span - 20))
-        quarter = (day.month - 1) // 3
-        plans.setdefault(("admin_penalty" if is_penalty else "admin_license", unit, day.year, quarter), []).append(day)
+    months = [(y, m) for y in range(2020, today.year + 1) for m in range(1, 13) if dt.date(y, m, 28) < today]
+    groups = [
+        (category, unit, year, month)
+        for category, units_of_category in (("admin_penalty", PENALTY_UNITS), ("admin_license", LICENCE_UNITS))
+        for year, month in months
+        for unit in units_of_category
+    ]
+    per_group = max(1, total // max(1, len(groups)))
+    plans: dict[tuple[str, str, int, int], tuple[dt.date, list[dt.date]]] = {}
+    for key in groups:
+        _, _, year, month = key
+        submit_day = dt.date(year, month, rnd.randint(10, 28))
+        late = rnd.random() < 0.1
+        days = [
+            calendar.add_workdays(submit_day, -(rnd.randint(8, 20) if late else rnd.randint(1, 6)))
+            for _ in range(rnd.randint(max(1, per_group // 2), per_group * 3 // 2 + 1))
+        ]
+        plans[key] = (submit_day, sorted(days))
     accepted = {"admin_penalty": 0, "admin_license": 0}
     rejected = 0
-    for (category, unit_code, year, quarter), days in sorted(plans.items()):
+    for (category, unit_code, year, month), (submit_day, days) in sorted(plans.items()):
         department = units[unit_code]
-        days.sort()
-        # Most departments report within the 7 working days; the submission is the quarter's last decision + a few days.
-        submit_day = calendar.add_workdays(days[-1], rnd.choice([1, 2, 3, 5, 9]))
-        submit_day = min(submit_day, today)
         rows = [
             (_penalty_row if category == "admin_penalty" else _licence_row)(gen, orgs, people, department, day, n)
             for n, day in enumerate(days)
@@ -196,7 +205,8 @@ def _decisions(
             if rnd.random() < 0.02:
                 _spoil(rnd, row, category)
         header = PENALTY_HEADER if category == "admin_penalty" else LICENCE_HEADER
-        path = _write_csv(folder, f"{department.short_name}{year}年第{quarter + 1}季度{category}.csv", header, rows)
+        label = "行政处罚" if category == "admin_penalty" else "行政许可"
+        path = _write_csv(folder, f"{department.short_name}{year}年{month}月{label}信息.csv", header, rows)
         result = import_file(
             path=path, category_code=category, department=department, submitted_at=_at(submit_day, 16)
         )
