@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import shutil
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,8 +81,12 @@ def import_file(
     actor: Any = None,
     channel: str = BatchChannel.CLI,
     original_name: str | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Read, check and store one file into one catalog category, in one transaction."""
+    """Read, check and store one file into one catalog category, in one transaction.
+
+    `progress`, when given, is called with the number of rows read so far after every chunk.
+    """
     require_role(actor, Role.REPORTER, department)
     submitted_at = submitted_at or clock.now()
     submitted_on = submitted_at.astimezone(clock.LOCAL_TZ).date()
@@ -130,6 +134,8 @@ def import_file(
         )
         for chunk in _chunks(_data_rows(data_rows, header), CHUNK_ROWS):
             writer.write(chunk)
+            if progress is not None:
+                progress(result.rows)
         if result.rows == 0:
             raise XinyongError(
                 ErrorCode.NO_DATA_ROWS,
