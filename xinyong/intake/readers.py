@@ -7,7 +7,9 @@ to do.
 
 Memory does not grow with the file for CSV (read line by line). For .xlsx/.xls, python-calamine holds one
 worksheet in compact native memory and hands rows to Python one at a time; an .xlsx is inspected before it
-is opened so that a zip bomb is refused without being unpacked.
+is opened so that a zip bomb is refused without being unpacked, and a worksheet's used range is checked
+before it is loaded, since python-calamine allocates all of it (one stray cell at XFD1048576 would abort the
+process).
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import html
 import itertools
+import posixpath
 import re
 import struct
 import tempfile
+import time
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -44,8 +50,10 @@ __all__ = [
     "RawRow",
     "detect_format",
     "find_header",
+    "human_size",
     "is_note_row",
     "iter_rows",
+    "iter_rows_with_header",
     "normalize_header",
 ]
 
@@ -55,6 +63,14 @@ _MIB = 1024 * 1024
 _DEFAULT_MAX_BYTES = 200 * _MIB
 _DEFAULT_MAX_ROWS = 2_000_000
 _DEFAULT_MAX_UNPACKED_BYTES = 1024 * _MIB
+# The used range of a worksheet (what Excel's Ctrl+End shows) is what python-calamine allocates, about 32 bytes
+# a cell, however few cells hold values: one stray cell far below or to the right of the table makes it huge.
+_DEFAULT_MAX_COLUMNS = 500
+_DEFAULT_MAX_CELLS = 60_000_000
+# A range this large whose sheet XML (or BIFF substream) has less than one byte for every few of its cells is
+# almost all empty: stray cells far from the table, not data.
+_SPARSE_MIN_CELLS = 4_000_000
+_SPARSE_CELLS_PER_BYTE = 4
 # A real worksheet compresses 5–50 times; hundreds of times means a member built to explode on unpacking.
 _MAX_COMPRESSION_RATIO = 200
 # Small members (styles, shared strings of a tiny file) can compress very well and are harmless whatever
@@ -78,6 +94,26 @@ def _setting(name: str, default: int) -> int:
         return int(getattr(settings, name, default))
     except ImproperlyConfigured:
         return default
+
+
+def human_size(size: int) -> str:
+    """A file size as a clerk reads it: '100 字节', '1.5 KB', '200 MB', '1.2 GB' (units of 1024)."""
+    if size < 1024:
+        return f"{size} 字节"
+    value = float(size)
+    for unit in ("KB", "MB", "GB"):
+        value /= 1024
+        if round(value, 1) < 1024 or unit == "GB":
+            return f"{value:.1f}".removesuffix(".0") + f" {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _sizes(size: int, limit: int) -> tuple[str, str]:
+    """Two sizes for one message, exact to the byte when rounding would make them look equal."""
+    shown, shown_limit = human_size(size), human_size(limit)
+    if shown == shown_limit:
+        return f"{size:,} 字节", f"{limit:,} 字节"
+    return shown, shown_limit
 
 
 def _unreadable(message: str) -> XinyongError:
@@ -163,8 +199,10 @@ def detect_format(path: Path, original_name: str | None = None) -> FileFormat:
             return "csv"
         if ext in (".csv", ".txt", ".tsv"):
             raise _binary_junk(bad_line)
-    elif ext in (".csv", ".txt", ".tsv"):
-        raise _binary_junk(_first_junk_line(head))
+    else:
+        _reject_mixed_encodings(head, complete=len(head) < _SNIFF_BYTES)
+        if ext in (".csv", ".txt", ".tsv"):
+            raise _binary_junk(_first_junk_line(head))
     if ext in (".xlsx", ".xlsm", ".xls", ".et"):
         raise _unreadable(f"文件扩展名是 {ext}，但内容不是有效的 Excel 文件，可能已损坏。{_RESAVE}")
     raise _unreadable(f"无法识别该文件的格式，{_ACCEPTED}")
@@ -224,69 +262,165 @@ def _detect_ole2(fh: IO[bytes], size: int) -> FileFormat:
 
 _OLE_MAX_REG_SECTOR = 0xFFFFFFFA
 _OLE_MAX_CHAIN = 1 << 20
+_OLE_MINI_SECTOR = 64
+
+
+@dataclass(frozen=True)
+class _OleEntry:
+    name: str
+    kind: int  # 1 storage, 2 stream, 5 root
+    start: int
+    size: int
+
+
+class _Ole2:
+    """Just enough of an OLE2 compound file (MS-CFB) to list its entries and read parts of a stream.
+
+    Reads the sectors it needs, not the file. Raises ValueError (or struct.error) on any inconsistency.
+    """
+
+    def __init__(self, fh: IO[bytes], size: int) -> None:
+        fh.seek(0)
+        header = fh.read(512)
+        if len(header) < 512:
+            raise ValueError("short header")
+        (shift,) = struct.unpack_from("<H", header, 0x1E)
+        if shift not in (9, 12):
+            raise ValueError("bad sector shift")
+        self.fh = fh
+        self.file_size = size
+        self.sector_size = 1 << shift
+        self.per_sector = self.sector_size // 4
+        (self.first_dir,) = struct.unpack_from("<I", header, 0x30)
+        # 0x34 is a transaction signature, unused.
+        (
+            self.mini_cutoff,
+            self.first_minifat,
+            self.minifat_sectors,
+            self._next_difat,
+            self._difat_left,
+        ) = struct.unpack_from("<5I", header, 0x38)
+        self.difat = list(struct.unpack_from("<109I", header, 0x4C))
+        self._fat_cache: dict[int, tuple[int, ...]] = {}
+        self._root: _OleEntry | None = None
+        self._ministream: _OleStream | None = None
+        self._minifat: _OleStream | None = None
+
+    def read_sector(self, sid: int) -> bytes:
+        size = self.sector_size
+        offset = (sid + 1) * size
+        if sid > _OLE_MAX_REG_SECTOR or offset + size > self.file_size + size:
+            raise ValueError("sector out of range")
+        self.fh.seek(offset)
+        data = self.fh.read(size)
+        if len(data) < 128:
+            raise ValueError("short sector")
+        return data.ljust(size, b"\0")
+
+    def next_sector(self, sid: int) -> int:
+        index = sid // self.per_sector
+        difat = self.difat
+        while index >= len(difat) and self._difat_left > 0 and self._next_difat <= _OLE_MAX_REG_SECTOR:
+            entries = struct.unpack(f"<{self.per_sector}I", self.read_sector(self._next_difat))
+            difat.extend(entries[:-1])
+            self._next_difat = entries[-1]
+            self._difat_left -= 1
+        if index >= len(difat):
+            raise ValueError("FAT index out of range")
+        fat_sid = difat[index]
+        if fat_sid not in self._fat_cache:
+            self._fat_cache[fat_sid] = struct.unpack(f"<{self.per_sector}I", self.read_sector(fat_sid))
+        return self._fat_cache[fat_sid][sid % self.per_sector]
+
+    def next_mini_sector(self, sid: int) -> int:
+        if self._minifat is None:
+            size = self.minifat_sectors * self.sector_size
+            self._minifat = _OleStream(self, self.first_minifat, size, mini=False)
+        (next_sid,) = struct.unpack("<I", self._minifat.read(sid * 4, 4))
+        return int(next_sid)
+
+    def read_mini_sector(self, sid: int) -> bytes:
+        if self._ministream is None:
+            root = self.entries()[0] if self._root is None else self._root
+            self._ministream = _OleStream(self, root.start, root.size, mini=False)
+        return self._ministream.read(sid * _OLE_MINI_SECTOR, _OLE_MINI_SECTOR)
+
+    def entries(self) -> list[_OleEntry]:
+        """The directory: streams, storages and the root entry (first), as the file lists them."""
+        v3 = self.sector_size == 512
+        entries: list[_OleEntry] = []
+        sid = self.first_dir
+        for _ in range(_OLE_MAX_CHAIN):
+            if sid > _OLE_MAX_REG_SECTOR:
+                if entries and entries[0].kind == 5:
+                    self._root = entries[0]
+                return entries
+            data = self.read_sector(sid)
+            for offset in range(0, self.sector_size, 128):
+                (name_len,) = struct.unpack_from("<H", data, offset + 0x40)
+                entry_type = data[offset + 0x42]
+                if entry_type in (1, 2, 5) and 2 <= name_len <= 64:
+                    (start,) = struct.unpack_from("<I", data, offset + 0x74)
+                    (size,) = struct.unpack_from("<I" if v3 else "<Q", data, offset + 0x78)
+                    name = data[offset : offset + name_len - 2].decode("utf-16-le", "replace")
+                    entries.append(_OleEntry(name, entry_type, start, size))
+            sid = self.next_sector(sid)
+        raise ValueError("directory chain too long")
+
+    def stream(self, entry: _OleEntry) -> _OleStream:
+        mini = entry.kind == 2 and entry.size < self.mini_cutoff
+        return _OleStream(self, entry.start, entry.size, mini=mini)
+
+
+class _OleStream:
+    """Random access to one stream of an OLE2 file, following its sector chain only as far as it is read."""
+
+    def __init__(self, ole: _Ole2, start: int, size: int, *, mini: bool) -> None:
+        self.ole = ole
+        self.size = size
+        self.mini = mini
+        self.unit = _OLE_MINI_SECTOR if mini else ole.sector_size
+        self._chain = [start]
+        self._last: tuple[int, bytes] = (-1, b"")
+
+    def _sector(self, index: int) -> int:
+        chain = self._chain
+        while len(chain) <= index:
+            if len(chain) >= _OLE_MAX_CHAIN:
+                raise ValueError("sector chain too long")
+            following = self.ole.next_mini_sector(chain[-1]) if self.mini else self.ole.next_sector(chain[-1])
+            if following > _OLE_MAX_REG_SECTOR:
+                raise ValueError("sector chain ends early")
+            chain.append(following)
+        return chain[index]
+
+    def read(self, offset: int, count: int) -> bytes:
+        """``count`` bytes from ``offset``; ValueError if the stream ends first."""
+        if offset < 0 or offset + count > self.size:
+            raise ValueError("read past the end of the stream")
+        out = bytearray()
+        while count > 0:
+            index, within = divmod(offset, self.unit)
+            sid = self._sector(index)
+            if self._last[0] != sid:
+                data = self.ole.read_mini_sector(sid) if self.mini else self.ole.read_sector(sid)
+                self._last = (sid, data)
+            piece = self._last[1][within : within + count]
+            if not piece:
+                raise ValueError("empty sector")
+            out += piece
+            offset += len(piece)
+            count -= len(piece)
+        return bytes(out)
 
 
 def _ole2_entry_names(fh: IO[bytes], size: int) -> list[str]:
-    """Names of the streams and storages in an OLE2 compound file (MS-CFB), read from its directory.
+    """Names of the streams and storages in an OLE2 compound file, read from its directory.
 
     Only the directory chain is followed, so this reads a few sectors, not the file. Raises ValueError on
     any inconsistency.
     """
-    fh.seek(0)
-    header = fh.read(512)
-    if len(header) < 512:
-        raise ValueError("short header")
-    (shift,) = struct.unpack_from("<H", header, 0x1E)
-    if shift not in (9, 12):
-        raise ValueError("bad sector shift")
-    sector_size = 1 << shift
-    per_sector = sector_size // 4
-    first_dir, _mini_cutoff, _first_mini, _n_mini, first_difat, n_difat = struct.unpack_from(
-        "<6I", header, 0x30
-    )
-    difat = [sid for sid in struct.unpack_from("<109I", header, 0x4C)]
-    fat_cache: dict[int, tuple[int, ...]] = {}
-
-    def read_sector(sid: int) -> bytes:
-        offset = (sid + 1) * sector_size
-        if sid > _OLE_MAX_REG_SECTOR or offset + sector_size > size + sector_size:
-            raise ValueError("sector out of range")
-        fh.seek(offset)
-        data = fh.read(sector_size)
-        if len(data) < 128:
-            raise ValueError("short sector")
-        return data.ljust(sector_size, b"\0")
-
-    next_difat, difat_left = first_difat, n_difat
-
-    def fat_entry(sid: int) -> int:
-        nonlocal next_difat, difat_left
-        index = sid // per_sector
-        while index >= len(difat) and difat_left > 0 and next_difat <= _OLE_MAX_REG_SECTOR:
-            entries = struct.unpack(f"<{per_sector}I", read_sector(next_difat))
-            difat.extend(entries[:-1])
-            next_difat = entries[-1]
-            difat_left -= 1
-        if index >= len(difat):
-            raise ValueError("FAT index out of range")
-        fat_sid = difat[index]
-        if fat_sid not in fat_cache:
-            fat_cache[fat_sid] = struct.unpack(f"<{per_sector}I", read_sector(fat_sid))
-        return fat_cache[fat_sid][sid % per_sector]
-
-    names: list[str] = []
-    sid = first_dir
-    for _ in range(_OLE_MAX_CHAIN):
-        if sid > _OLE_MAX_REG_SECTOR:
-            return names
-        data = read_sector(sid)
-        for offset in range(0, sector_size, 128):
-            (name_len,) = struct.unpack_from("<H", data, offset + 0x40)
-            entry_type = data[offset + 0x42]
-            if entry_type in (1, 2, 5) and 2 <= name_len <= 64:
-                names.append(data[offset : offset + name_len - 2].decode("utf-16-le", "replace"))
-        sid = fat_entry(sid)
-    raise ValueError("directory chain too long")
+    return [entry.name for entry in _Ole2(fh, size).entries()]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -349,6 +483,54 @@ def _first_junk_line(head: bytes) -> int:
     return 1 if match is None else match.string.count("\n", 0, match.start()) + 1
 
 
+_ENCODING_LABELS = {"utf-8": "UTF-8", "gb18030": "GBK"}
+
+
+def _reject_mixed_encodings(head: bytes, *, complete: bool) -> None:
+    """Name the line of a text file whose encoding differs from the rest, when that is why it decodes in no
+    encoding (a UTF-8 file with a line pasted in from a GBK file, or the reverse).
+
+    Every line must be text in one of the two encodings; the encoding that reads further from the start is
+    the file's, the first line it cannot read is the odd one. The last line of an incomplete sample may be
+    cut in the middle of a character and is left out. Returns quietly when the sample is not such a file.
+    """
+    if b"\x00" in head:
+        return
+    lines = head.split(b"\n")
+    if not complete and len(lines) > 1:
+        lines.pop()
+    first_bad: dict[str, int] = {}
+    for encoding in _ENCODING_LABELS:
+        first_bad[encoding] = len(lines)
+        for index, line in enumerate(lines):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError:
+                first_bad[encoding] = index
+                break
+    encoding = max(first_bad, key=lambda e: first_bad[e])
+    other = next(e for e in _ENCODING_LABELS if e != encoding)
+    bad = first_bad[encoding]
+    if bad >= len(lines):
+        return
+    text: list[str] = []
+    for line in lines:
+        try:
+            text.append(line.decode(encoding))
+        except UnicodeDecodeError:
+            try:
+                text.append(line.decode(other))
+            except UnicodeDecodeError:
+                return  # a line in neither encoding: binary content, not a mix of encodings
+    if _binary_line("\n".join(text)) is not None:
+        return
+    raise _unreadable(
+        f"第{bad + 1}行含有无法识别的字符：这一行的编码与文件其他各行不一致"
+        f"（文件是 {_ENCODING_LABELS[encoding]} 编码，这一行像是 {_ENCODING_LABELS[other]} 编码，"
+        "可能是从别的文件复制过来的）。请用 Excel 或 WPS 打开后“另存为” CSV UTF-8 格式再上传"
+    )
+
+
 def _binary_junk(line: int) -> XinyongError:
     return _unreadable(
         f"文件中含有无法识别的二进制内容（第{line}行），不是有效的 CSV 文本文件。{_ACCEPTED}，"
@@ -393,8 +575,99 @@ def iter_rows(
 
     ``sheet`` picks a worksheet by name or 0-based index; by default the first visible worksheet with data.
     ``max_rows`` caps the number of non-empty rows (default ``XINYONG_IMPORT_MAX_ROWS``).
+
+    Merged cells in the data area are filled in by ``find_header`` (which knows where the data starts) when
+    it is given these rows.
     """
     path = Path(path)
+    kind, limit_rows = _prepare(path, fmt, original_name, max_rows)
+    if kind == "csv":
+        return _csv_rows(path, limit_rows)
+    return _excel_rows(path, kind, sheet, limit_rows)
+
+
+def iter_rows_with_header(
+    path: Path,
+    aliases: Mapping[str, Sequence[str]],
+    *,
+    fmt: str | None = None,
+    max_rows: int | None = None,
+    original_name: str | None = None,
+    scan_rows: int = 20,
+    min_matches: int = 2,
+) -> tuple[HeaderMatch, Iterator[RawRow], str]:
+    """Find the header and stream the data rows after it, looking at each visible worksheet in turn.
+
+    Government templates often put a 填报说明 sheet before the data: the first visible worksheet whose first
+    ``scan_rows`` rows hold a header (see ``find_header``) is read. Returns the header, the data rows and the
+    name of the worksheet read ('' for a CSV file). When no worksheet has a header, the error names the
+    worksheets looked at.
+    """
+    path = Path(path)
+    kind, limit_rows = _prepare(path, fmt, original_name, max_rows)
+    if kind == "csv":
+        header, data = find_header(
+            _csv_rows(path, limit_rows), aliases, scan_rows=scan_rows, min_matches=min_matches
+        )
+        return header, data, ""
+    workbook = _open_workbook(path, kind)
+    try:
+        guard = _SheetGuard(path, kind, workbook)
+        tried: list[str] = []
+        partial: list[str] = []
+        hidden: list[int] = []
+        # A sheet refused for its used range (stray cells on a 填报说明 sheet) does not stop the search, but
+        # is reported if no other sheet has the header.
+        refused: XinyongError | None = None
+        for index, meta in enumerate(workbook.sheets_metadata):
+            if meta.typ != SheetTypeEnum.WorkSheet:
+                continue
+            if meta.visible != SheetVisibleEnum.Visible:
+                hidden.append(index)
+                continue
+            try:
+                loaded = _load_guarded(workbook, index, guard)
+            except XinyongError as exc:
+                if exc.code != ErrorCode.FILE_TOO_LARGE:
+                    raise
+                refused = refused or exc
+                continue
+            if loaded.start is None:
+                continue
+            rows = _sheet_rows(workbook, loaded, limit_rows, owns_workbook=False)
+            tried.append(meta.name)
+            try:
+                header, data = find_header(rows, aliases, scan_rows=scan_rows, min_matches=min_matches)
+            except XinyongError as exc:
+                if exc.code not in (ErrorCode.HEADER_NOT_FOUND, ErrorCode.FILE_EMPTY):
+                    raise
+                if isinstance(exc, _HeaderNotFound) and exc.partial:
+                    partial.append(f"工作表“{meta.name}”{exc.partial}")
+                rows.close()
+                continue
+            return header, _closing(data, workbook), meta.name
+        hidden_with_data = any(_hidden_has_data(workbook, index, guard) for index in hidden)
+    except BaseException:
+        _close(workbook)
+        raise
+    _close(workbook)
+    if refused is not None:
+        raise refused
+    if not tried:
+        raise _no_visible_data(hidden_with_data)
+    sheets = "、".join(f"“{name}”" for name in tried)
+    raise XinyongError(
+        ErrorCode.HEADER_NOT_FOUND,
+        f"未找到表头：已查看工作表{sheets}，前{scan_rows}行中都没有与该信息类别模板相符的列名"
+        + _expected_columns(aliases)
+        + "。请确认文件是否选对了信息类别，或下载模板对照。"
+        + "".join(partial)
+        + ("隐藏的工作表不会被读取。" if hidden_with_data else ""),
+    )
+
+
+def _prepare(path: Path, fmt: str | None, original_name: str | None, max_rows: int | None) -> tuple[str, int]:
+    """The checks before any row is read: size, format, zip bomb. Returns the format and the row limit."""
     max_bytes = _setting("XINYONG_IMPORT_MAX_BYTES", _DEFAULT_MAX_BYTES)
     limit_rows = max_rows if max_rows is not None else _setting("XINYONG_IMPORT_MAX_ROWS", _DEFAULT_MAX_ROWS)
     try:
@@ -402,22 +675,23 @@ def iter_rows(
     except OSError as exc:
         raise _unreadable(f"无法读取文件：{exc.strerror or exc}") from exc
     if size > max_bytes:
+        shown, shown_limit = _sizes(size, max_bytes)
         raise XinyongError(
-            ErrorCode.FILE_TOO_LARGE,
-            f"文件大小为 {_megabytes(size)} MB，超过上限 {_megabytes(max_bytes)} MB，请拆分后分批上传",
+            ErrorCode.FILE_TOO_LARGE, f"文件大小为 {shown}，超过上限 {shown_limit}，请拆分后分批上传"
         )
     kind = fmt or detect_format(path, original_name)
-    if kind == "csv":
-        return _csv_rows(path, limit_rows)
-    if kind in ("xlsx", "xls"):
-        if kind == "xlsx":
-            _check_zip_bomb(path)
-        return _excel_rows(path, kind, sheet, limit_rows)
-    raise ValueError(f"unknown file format {kind!r}")
+    if kind not in ("csv", "xlsx", "xls"):
+        raise ValueError(f"unknown file format {kind!r}")
+    if kind == "xlsx":
+        _check_zip_bomb(path)
+    return kind, limit_rows
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / _MIB:.1f}".removesuffix(".0")
+def _closing(rows: Iterator[RawRow], workbook: CalamineWorkbook) -> Iterator[RawRow]:
+    try:
+        yield from rows
+    finally:
+        _close(workbook)
 
 
 def _too_many_rows(limit: int) -> XinyongError:
@@ -445,9 +719,9 @@ def _check_zip_bomb(path: Path) -> None:
                 f"如果这是正常的表格文件，{_RESAVE}"
             )
     if total > limit:
+        shown, shown_limit = _sizes(total, limit)
         raise XinyongError(
-            ErrorCode.FILE_TOO_LARGE,
-            f"文件解压后的内容为 {_megabytes(total)} MB，超过上限 {_megabytes(limit)} MB，请拆分后分批上传",
+            ErrorCode.FILE_TOO_LARGE, f"文件解压后的内容为 {shown}，超过上限 {shown_limit}，请拆分后分批上传"
         )
 
 
@@ -485,20 +759,43 @@ def _calamine_open(path: Path, *, in_memory: bool = False) -> CalamineWorkbook:
         raise _unreadable(f"文件已损坏或格式不正确，无法读取。{_RESAVE}") from exc
 
 
-def _load_sheet(workbook: CalamineWorkbook, selector: str | int) -> CalamineSheet:
+def _load_sheet(workbook: CalamineWorkbook, index: int) -> CalamineSheet:
     try:
-        if isinstance(selector, int):
-            return workbook.get_sheet_by_index(selector)
-        return workbook.get_sheet_by_name(selector)
+        return workbook.get_sheet_by_index(index)
     except PasswordError as exc:
         raise _encrypted() from exc
     except CalamineError as exc:
-        raise _unreadable(f"工作表“{selector}”已损坏，无法读取。{_RESAVE}") from exc
+        raise _unreadable(f"工作表“{_sheet_name(workbook, index)}”已损坏，无法读取。{_RESAVE}") from exc
     except Exception as exc:  # see _calamine_open
-        raise _unreadable(f"工作表“{selector}”已损坏，无法读取。{_RESAVE}") from exc
+        raise _unreadable(f"工作表“{_sheet_name(workbook, index)}”已损坏，无法读取。{_RESAVE}") from exc
 
 
-def _select_sheet(workbook: CalamineWorkbook, sheet: str | int | None) -> CalamineSheet:
+def _sheet_name(workbook: CalamineWorkbook, index: int) -> str:
+    names = workbook.sheet_names
+    return names[index] if 0 <= index < len(names) else str(index + 1)
+
+
+def _load_guarded(workbook: CalamineWorkbook, index: int, guard: _SheetGuard) -> CalamineSheet:
+    """Load a worksheet, refusing it before python-calamine allocates its used range if that is absurd."""
+    guard.before_load(index)
+    loaded = _load_sheet(workbook, index)
+    guard.after_load(index, loaded)
+    return loaded
+
+
+def _no_visible_data(hidden_with_data: bool) -> XinyongError:
+    if hidden_with_data:
+        return XinyongError(
+            ErrorCode.FILE_EMPTY,
+            "文件中没有含数据的可见工作表（隐藏的工作表不会被读取），请取消隐藏后重新上传",
+        )
+    return XinyongError(ErrorCode.FILE_EMPTY, "文件中没有任何数据，请检查后重新上传")
+
+
+def _select_sheet(
+    workbook: CalamineWorkbook, sheet: str | int | None, guard: _SheetGuard
+) -> tuple[CalamineSheet, list[str]]:
+    """The worksheet to read, and the other visible worksheets (when it was chosen automatically)."""
     names = workbook.sheet_names
     if not names:
         # Every workbook Excel or WPS saves has at least one sheet.
@@ -512,38 +809,84 @@ def _select_sheet(workbook: CalamineWorkbook, sheet: str | int | None) -> Calami
                 ErrorCode.SHEET_NOT_FOUND,
                 f"文件中没有{label}工作表。文件中的工作表：{'、'.join(names) or '（无）'}",
             )
-        return _load_sheet(workbook, sheet)
-    hidden_with_data = False
-    for index, meta in enumerate(workbook.sheets_metadata):
+        return _load_guarded(workbook, sheet if isinstance(sheet, int) else names.index(sheet), guard), []
+    hidden: list[int] = []
+    metadata = workbook.sheets_metadata
+    for index, meta in enumerate(metadata):
         if meta.typ != SheetTypeEnum.WorkSheet:
             continue
-        loaded = _load_sheet(workbook, index)
+        if meta.visible != SheetVisibleEnum.Visible:
+            hidden.append(index)
+            continue
+        loaded = _load_guarded(workbook, index, guard)
         if loaded.start is None:
             continue
-        if meta.visible == SheetVisibleEnum.Visible:
-            return loaded
-        hidden_with_data = True
-    if hidden_with_data:
-        raise XinyongError(
-            ErrorCode.FILE_EMPTY,
-            "文件中没有含数据的可见工作表（隐藏的工作表不会被读取），请取消隐藏后重新上传",
-        )
-    raise XinyongError(ErrorCode.FILE_EMPTY, "文件中没有任何数据，请检查后重新上传")
+        others = [
+            m.name
+            for m in metadata[index + 1 :]
+            if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
+        ]
+        return loaded, others
+    raise _no_visible_data(any(_hidden_has_data(workbook, index, guard) for index in hidden))
+
+
+def _hidden_has_data(workbook: CalamineWorkbook, index: int, guard: _SheetGuard) -> bool:
+    # A hidden sheet is never read; it is looked at only to tell the clerk that the data is there.
+    try:
+        return _load_guarded(workbook, index, guard).start is not None
+    except XinyongError as exc:
+        if exc.code == ErrorCode.FILE_TOO_LARGE:
+            return True  # its used range is absurd, but it is not empty
+        raise
 
 
 def _excel_rows(path: Path, kind: str, sheet: str | int | None, max_rows: int) -> Iterator[RawRow]:
     workbook = _open_workbook(path, kind)
     try:
-        selected = _select_sheet(workbook, sheet)
-        start, end = selected.start, selected.end
-        rows = selected.iter_rows()
-        first = next(rows, None)
+        selected, others = _select_sheet(workbook, sheet, _SheetGuard(path, kind, workbook))
+        rows = _sheet_rows(workbook, selected, max_rows, owns_workbook=True)
     except BaseException:
         _close(workbook)
         raise
+    rows.other_sheets = others
+    return rows
+
+
+class _SheetRows(Iterator[RawRow]):
+    """The rows of one worksheet, with what ``find_header`` needs to know about the sheet besides its rows:
+    its name, its merged cells and the other visible worksheets of the file.
+    """
+
+    def __init__(self, rows: Iterator[RawRow], sheet_name: str, merged: list[tuple[int, int, int]]) -> None:
+        self.stream = rows
+        self.sheet_name = sheet_name
+        # Merged ranges spanning several rows, as (first row number, column index, last row number).
+        self.merged = merged
+        self.other_sheets: list[str] = []
+
+    def __iter__(self) -> _SheetRows:
+        return self
+
+    def __next__(self) -> RawRow:
+        return next(self.stream)
+
+    def close(self) -> None:
+        close = getattr(self.stream, "close", None)
+        if close is not None:
+            close()
+
+
+def _sheet_rows(
+    workbook: CalamineWorkbook, sheet: CalamineSheet, max_rows: int, *, owns_workbook: bool
+) -> _SheetRows:
+    owner = workbook if owns_workbook else None
+    start, end = sheet.start, sheet.end
+    rows = sheet.iter_rows()
+    first = next(rows, None)
     if first is None or start is None or end is None:
-        _close(workbook)
-        return iter(())
+        if owner is not None:
+            _close(owner)
+        return _SheetRows(iter(()), sheet.name, [])
     # python-calamine yields rows from the top of the sheet but columns from the first used column; pin both
     # to absolute positions (row 1, column A) so row numbers and column indexes are what the clerk sees.
     # Each guess is checked against what was actually yielded, in case a future version changes either.
@@ -551,7 +894,21 @@ def _excel_rows(path: Path, kind: str, sheet: str | int | None, max_rows: int) -
     if start[0] > 0 and any(not _blank(cell) for cell in first):
         row_offset = start[0]
     col_pad = start[1] if start[1] > 0 and len(first) == end[1] - start[1] + 1 else 0
-    return _excel_row_stream(workbook, itertools.chain((first,), rows), row_offset, col_pad, max_rows)
+    stream = _excel_row_stream(owner, itertools.chain((first,), rows), row_offset, col_pad, max_rows)
+    return _SheetRows(stream, sheet.name, _vertical_merges(sheet))
+
+
+def _vertical_merges(sheet: CalamineSheet) -> list[tuple[int, int, int]]:
+    """Merged ranges that span several rows, as (first row number, column index, last row number)."""
+    try:
+        ranges = sheet.merged_cell_ranges or []
+    except Exception:  # an older python-calamine, or a format without merged cells
+        return []
+    merged: list[tuple[int, int, int]] = []
+    for (first_row, first_col), (last_row, _last_col) in ranges:
+        if last_row > first_row:
+            merged.append((first_row + 1, first_col, last_row + 1))
+    return sorted(merged)
 
 
 def _close(workbook: CalamineWorkbook) -> None:
@@ -564,7 +921,7 @@ def _blank(cell: object) -> bool:
 
 
 def _excel_row_stream(
-    workbook: CalamineWorkbook,
+    workbook: CalamineWorkbook | None,
     rows: Iterable[list[Any]],
     row_offset: int,
     col_pad: int,
@@ -603,10 +960,315 @@ def _excel_row_stream(
                 raise _too_many_rows(max_rows)
             yield RawRow(number, padding + cells if col_pad else cells)
     finally:
-        _close(workbook)
+        if workbook is not None:
+            _close(workbook)
 
 
 _MAX_EXACT_FLOAT_INT = 2.0**53
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The used range of a worksheet, checked before python-calamine allocates it
+
+
+@dataclass(frozen=True)
+class _Extent:
+    """The used range of a worksheet (0-based, inclusive) and the size of the XML or BIFF data behind it."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+    source_bytes: int | None
+
+    @property
+    def width(self) -> int:
+        return self.last_col - self.first_col + 1
+
+    @property
+    def height(self) -> int:
+        return self.last_row - self.first_row + 1
+
+    def ref(self) -> str:
+        return (
+            f"{_column_letters(self.first_col)}{self.first_row + 1}:"
+            f"{_column_letters(self.last_col)}{self.last_row + 1}"
+        )
+
+
+def _column_letters(index: int) -> str:
+    """Excel's name for a 0-based column index: 0 → A, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _column_index(letters: str) -> int:
+    """0-based column index of Excel's column name: A → 0, AA → 26."""
+    index = 0
+    for char in letters:
+        index = index * 26 + ord(char) - ord("A") + 1
+    return index - 1
+
+
+class _SheetGuard:
+    """Refuses a worksheet whose used range python-calamine would allocate in full (about 32 bytes a cell):
+    one stray cell at XFD1048576 would take hundreds of gigabytes and abort the process.
+
+    The used range is read before the sheet is loaded: for .xlsx from the ``<dimension>`` at the start of the
+    sheet's XML, or by scanning the cell references when a writer leaves it out (or writes just A1); for .xls
+    from the DIMENSIONS record of the sheet. It is checked again, from what python-calamine reports, once the
+    sheet is loaded and before any row is handed to Python.
+    """
+
+    def __init__(self, path: Path, kind: str, workbook: CalamineWorkbook) -> None:
+        self.path = path
+        self.kind = kind
+        self.names: list[str] = list(workbook.sheet_names)
+        self.max_columns = _setting("XINYONG_IMPORT_MAX_COLUMNS", _DEFAULT_MAX_COLUMNS)
+        self.max_cells = _setting("XINYONG_IMPORT_MAX_CELLS", _DEFAULT_MAX_CELLS)
+        self._extents: dict[int, _Extent | None] = {}
+        self._xls: list[_Extent | None] | None = None
+
+    def extent(self, index: int) -> _Extent | None:
+        """The used range of a sheet as its file states it, or None if empty or unknown."""
+        if index not in self._extents:
+            try:
+                if self.kind == "xlsx":
+                    self._extents[index] = _xlsx_extent(self.path, self.names[index])
+                else:
+                    if self._xls is None:
+                        self._xls = _xls_extents(self.path, len(self.names))
+                    self._extents[index] = self._xls[index] if index < len(self._xls) else None
+            except (
+                ValueError,
+                IndexError,
+                KeyError,
+                struct.error,
+                OSError,
+                EOFError,
+                zlib.error,
+                RuntimeError,
+                NotImplementedError,
+                zipfile.BadZipFile,
+                zipfile.LargeZipFile,
+            ):
+                # A damaged or unusual file: python-calamine reports it, or the check after loading applies.
+                self._extents[index] = None
+        return self._extents[index]
+
+    def before_load(self, index: int) -> None:
+        extent = self.extent(index)
+        if extent is not None:
+            self._check(index, extent)
+
+    def after_load(self, index: int, sheet: CalamineSheet) -> None:
+        start, end = sheet.start, sheet.end
+        if start is None or end is None:
+            return
+        stated = self.extent(index)
+        self._check(
+            index, _Extent(start[0], start[1], end[0], end[1], stated.source_bytes if stated else None)
+        )
+
+    def _check(self, index: int, extent: _Extent) -> None:
+        width, height = extent.width, extent.height
+        cells = width * height
+        sparse = (
+            extent.source_bytes is not None
+            and cells >= _SPARSE_MIN_CELLS
+            and extent.source_bytes * _SPARSE_CELLS_PER_BYTE < cells
+        )
+        where = f"工作表“{self.names[index]}”" if 0 <= index < len(self.names) else "表格"
+        size = f"{extent.ref()}（{width}列×{height}行）"
+        if width > self.max_columns or sparse:
+            raise XinyongError(
+                ErrorCode.FILE_TOO_LARGE,
+                f"{where}的使用范围异常：{size}，可能有远处的零散单元格。"
+                "请删除多余的行列后另存再上传（在 Excel 或 WPS 中按 Ctrl+End 可定位到表格的最后一个单元格）。",
+            )
+        if cells > self.max_cells:
+            raise XinyongError(
+                ErrorCode.FILE_TOO_LARGE,
+                f"{where}过大：{size}，共 {cells:,} 个单元格，超过上限 {self.max_cells:,} 个。"
+                "请删除多余的行列，或拆分后分批上传。",
+            )
+
+
+# .xlsx: find the sheet's part through the workbook and its relationships, then read the start of the part.
+
+_XML_LIMIT = 16 * _MIB
+_SHEET_HEAD_BYTES = 16 * 1024
+_SCAN_CHUNK = 256 * 1024
+_SCAN_SEAM = 32
+_SCAN_SECONDS = 20.0
+_XML_ATTR = re.compile(rb"([\w:.-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_SHEET_TAG = re.compile(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>")
+_REL_TAG = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
+_DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+_CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d{1,7})")
+# Cell and row references, as every writer puts them (the attribute r, on <c> and <row>).
+_ROW_NUMBER = re.compile(rb"row r=\"(\d{1,7})\"")
+_WIDE_COLUMN = re.compile(rb" r=\"([A-Z]{2,3})\d")
+_NARROW_COLUMN = re.compile(rb" r=\"([A-Z])\d")
+
+
+def _xml_attrs(blob: bytes) -> dict[str, str]:
+    attrs: dict[str, str] = {}
+    for match in _XML_ATTR.finditer(blob):
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        attrs[match.group(1).decode("utf-8", "replace")] = html.unescape(value.decode("utf-8", "replace"))
+    return attrs
+
+
+def _read_small(zf: zipfile.ZipFile, members: Mapping[str, zipfile.ZipInfo], name: str) -> bytes:
+    info = members.get(name.lower())
+    if info is None or info.file_size > _XML_LIMIT:
+        raise ValueError(f"no usable {name}")
+    with zf.open(info) as fh:
+        return fh.read(_XML_LIMIT)
+
+
+def _xlsx_extent(path: Path, sheet_name: str) -> _Extent | None:
+    with zipfile.ZipFile(path) as zf:
+        members = {info.filename.lower(): info for info in zf.infolist()}
+        targets: dict[str, str] = {}
+        for match in _REL_TAG.finditer(_read_small(zf, members, "xl/_rels/workbook.xml.rels")):
+            attrs = _xml_attrs(match.group(1))
+            if "Id" in attrs and "Target" in attrs:
+                targets[attrs["Id"]] = attrs["Target"]
+        for match in _SHEET_TAG.finditer(_read_small(zf, members, "xl/workbook.xml")):
+            attrs = _xml_attrs(match.group(1))
+            if attrs.get("name") != sheet_name:
+                continue
+            rel = next((v for k, v in attrs.items() if k.endswith(":id")), "")
+            target = targets.get(rel, "")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+            info = members.get(part.lower())
+            return None if info is None else _sheet_part_extent(zf, info)
+    return None
+
+
+def _sheet_part_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Extent | None:
+    with zf.open(info) as fh:
+        head = fh.read(_SHEET_HEAD_BYTES)
+    match = _DIMENSION.search(head)
+    sheet_data = head.find(b"sheetData")
+    if match is not None and (sheet_data < 0 or match.start() < sheet_data):
+        refs = _CELL_REF.findall(match.group(1).decode("ascii", "replace").upper())
+        if refs:
+            cols = [_column_index(letters) for letters, _ in refs]
+            rows = [int(number) - 1 for _, number in refs]
+            extent = _Extent(min(rows), min(cols), max(rows), max(cols), info.file_size)
+            if extent.width > 1 or extent.height > 1:
+                return extent
+    # No dimension, or just "A1" (streaming writers do not know the range when they start): scan.
+    return _scan_extent(zf, info)
+
+
+def _scan_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Extent | None:
+    """The used range from the row and cell references of a sheet's XML, read in chunks (C-speed regular
+    expressions; about a second for 100 MB of XML). None if it holds no reference or takes too long.
+    """
+    deadline = time.monotonic() + _SCAN_SECONDS
+    max_row = 0
+    wide: set[bytes] = set()
+    narrow: set[bytes] = set()
+    rows_seen = 0
+    tail = b""
+    with zf.open(info) as fh:
+        while True:
+            chunk = fh.read(_SCAN_CHUNK)
+            if not chunk:
+                break
+            # A reference cut in two by the chunking is seen whole across the seam.
+            for block in (tail + chunk[:_SCAN_SEAM], chunk):
+                numbers = _ROW_NUMBER.findall(block)
+                if numbers:
+                    max_row = max(max_row, max(map(int, numbers)))
+                elif block is chunk:
+                    rows_seen += block.count(b"<row") + block.count(b":row ")
+                wide.update(_WIDE_COLUMN.findall(block))
+                if not narrow:
+                    # Columns A–Z matter only while no wider column is seen: the first rows (the header) tell.
+                    narrow.update(_NARROW_COLUMN.findall(block))
+            tail = chunk[-_SCAN_SEAM:]
+            if time.monotonic() > deadline:
+                return None
+    max_row = max(max_row, rows_seen)
+    letters = [w.decode() for w in wide] or [n.decode() for n in narrow]
+    if not max_row and not letters:
+        return None
+    last_col = max((_column_index(c) for c in letters), default=0)
+    return _Extent(0, 0, max(max_row - 1, 0), last_col, info.file_size)
+
+
+# .xls: the BOUNDSHEET records of the workbook globals give each sheet's offset in the Workbook stream, and
+# the DIMENSIONS record near the start of each sheet its used range.
+
+_BIFF_BOF = 0x0809
+_BIFF_EOF = 0x000A
+_BIFF_FILEPASS = 0x002F
+_BIFF_BOUNDSHEET = 0x0085
+_BIFF_DIMENSIONS = 0x0200
+_BIFF_MAX_RECORDS = 100_000
+_BIFF_MAX_SHEET_HEAD_RECORDS = 200
+
+
+def _xls_extents(path: Path, sheet_count: int) -> list[_Extent | None]:
+    with path.open("rb") as fh:
+        ole = _Ole2(fh, path.stat().st_size)
+        entry = next(
+            (e for e in ole.entries() if e.kind == 2 and e.name.lower() in ("workbook", "book")), None
+        )
+        if entry is None:
+            return []
+        stream = ole.stream(entry)
+        offsets: list[int] = []
+        position = 0
+        for _ in range(_BIFF_MAX_RECORDS):
+            record_type, length = struct.unpack("<HH", stream.read(position, 4))
+            if record_type == _BIFF_FILEPASS:
+                return []  # encrypted: python-calamine asks for the password
+            if record_type == _BIFF_BOUNDSHEET:
+                (offset,) = struct.unpack("<I", stream.read(position + 4, 4))
+                offsets.append(offset)
+            elif offsets or record_type == _BIFF_EOF:
+                break  # the BOUNDSHEET records stand together near the start of the globals
+            position += 4 + length
+        if len(offsets) != sheet_count:
+            return []
+        ends = sorted({*offsets, stream.size})
+        extents: list[_Extent | None] = []
+        for offset in offsets:
+            following = next((end for end in ends if end > offset), stream.size)
+            extents.append(_biff_dimensions(stream, offset, following - offset))
+        return extents
+
+
+def _biff_dimensions(stream: _OleStream, offset: int, size: int) -> _Extent | None:
+    record_type, length = struct.unpack("<HH", stream.read(offset, 4))
+    if record_type != _BIFF_BOF:
+        return None
+    position = offset
+    for _ in range(_BIFF_MAX_SHEET_HEAD_RECORDS):
+        position += 4 + length
+        record_type, length = struct.unpack("<HH", stream.read(position, 4))
+        if record_type == _BIFF_DIMENSIONS:
+            data = stream.read(position + 4, length)
+            if length >= 14:  # BIFF8: 32-bit rows
+                first_row, row_end, first_col, col_end = struct.unpack_from("<IIHH", data)
+            else:
+                first_row, row_end, first_col, col_end = struct.unpack_from("<HHHH", data)
+            if row_end <= first_row or col_end <= first_col:
+                return None  # an empty sheet
+            return _Extent(first_row, first_col, row_end - 1, col_end - 1, size)
+        if record_type in (_BIFF_EOF, _BIFF_BOF):
+            return None
+    return None
 
 
 class _DecodeFailure(Exception):
@@ -632,6 +1294,7 @@ def _csv_rows(path: Path, max_rows: int) -> Iterator[RawRow]:
             raise XinyongError(ErrorCode.FILE_EMPTY, "文件是空的（0 字节），请检查后重新上传")
         encoding = _sniff_encoding(head)
         if encoding is None:
+            _reject_mixed_encodings(head, complete=len(head) < _SNIFF_BYTES)
             raise _binary_junk(_first_junk_line(head))
         sample = _decode_sample(head, encoding)
         bad_line = _binary_line(sample)
@@ -711,7 +1374,7 @@ def _csv_row_stream(fh: IO[bytes], encoding: str, delimiter: str, max_rows: int)
                 raise _binary_junk(number + 1) from None
             except _LineTooLong:
                 raise _unreadable(
-                    f"第{number + 1}行过长（超过 {_MAX_LINE_BYTES // _MIB} MB），文件不是有效的 CSV 表格"
+                    f"第{number + 1}行过长（超过 {human_size(_MAX_LINE_BYTES)}），文件不是有效的 CSV 表格"
                 ) from None
             except csv.Error:
                 raise _unreadable(
@@ -825,21 +1488,55 @@ class HeaderMatch:
             object.__setattr__(self, "last_row_number", self.row_number)
 
 
-def _alias_lookup(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    lookup: dict[str, str] = {}
+# A bracketed part that states a unit of money, as normalised: (元) (万元) (人民币元) (元/人民币) (单位:万元) …
+_UNIT = re.compile(
+    r"(?:单位:?)?(?:人民币|rmb|cny)?/?(亿元|千万元|百万元|十万元|万元|千元|百元|元|万)/?(?:人民币|rmb|cny)?"
+)
+
+
+def _unit(inner: str) -> str | None:
+    match = _UNIT.fullmatch(inner)
+    if match is None:
+        return None
+    unit = match.group(1)
+    return "万元" if unit == "万" else unit
+
+
+def _units(text: str) -> frozenset[str]:
+    """The units of money stated in the bracketed parts of a normalised header text."""
+    return frozenset(unit for inner in _BRACKETED.findall(text) if (unit := _unit(inner)))
+
+
+class _Lookup(dict[str, str]):
+    """Normalised header name → field code, and the units of money each field's own names state."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.units: dict[str, frozenset[str]] = {}
+
+
+def _alias_lookup(aliases: Mapping[str, Sequence[str]]) -> _Lookup:
+    lookup = _Lookup()
     for code, names in aliases.items():
+        units: set[str] = set()
         for name in names:
             key = normalize_header(name)
             if key:
                 # The first field to claim a header name keeps it: the catalog lists the current layout
                 # first.
                 lookup.setdefault(key, code)
+                units.update(_units(key))
+        if units:
+            lookup.units[code] = frozenset(units)
     return lookup
 
 
-def _match_text(text: str, lookup: Mapping[str, str]) -> str | None:
+def _match_text(text: str, lookup: _Lookup) -> str | None:
     """Field code for a normalised header text: exact, then without its bracketed part, then the bracketed
     part.
+
+    The bracketed part is not dropped when it names a unit of money other than the field's own: 罚款金额（元）
+    is not the field 罚款金额（万元）, and taking it as such would store amounts ten thousand times too large.
     """
     if not text:
         return None
@@ -849,6 +1546,11 @@ def _match_text(text: str, lookup: Mapping[str, str]) -> str | None:
     base = _BRACKETED.sub("", text)
     code = lookup.get(base)
     if code is not None:
+        field_units = lookup.units.get(code)
+        if field_units:
+            stated = _units(text)
+            if stated and not stated <= field_units:
+                return None
         return code
     for inner in _BRACKETED.findall(text):
         code = lookup.get(inner)
@@ -857,7 +1559,7 @@ def _match_text(text: str, lookup: Mapping[str, str]) -> str | None:
     return None
 
 
-def _match_row(cells: Sequence[object], lookup: Mapping[str, str]) -> dict[int, str]:
+def _match_row(cells: Sequence[object], lookup: _Lookup) -> dict[int, str]:
     # Several columns may name one field (the older layout's 处罚类别1 and 处罚类别2): all are kept, and the
     # caller decides how to combine them.
     columns: dict[int, str] = {}
@@ -870,7 +1572,7 @@ def _match_row(cells: Sequence[object], lookup: Mapping[str, str]) -> dict[int, 
 
 
 def _sub_header(
-    header: RawRow, below: RawRow, columns: dict[int, str], lookup: Mapping[str, str]
+    header: RawRow, below: RawRow, columns: dict[int, str], lookup: _Lookup
 ) -> dict[int, str] | None:
     """Columns named by a second header row (sub-columns under a merged group title), or None if it is data.
 
@@ -914,9 +1616,14 @@ def find_header(
 
     The row naming the most fields wins (title rows above it are skipped); the returned iterator starts with
     the rows that were read ahead while scanning.
+
+    Given the rows of a worksheet (``iter_rows``), a value merged down over several data rows (a 处罚机关
+    shared by the rows of one decision) is filled into each of those rows, as the clerk sees it.
     """
     lookup = _alias_lookup(aliases)
-    source = iter(rows)
+    sheet = rows if isinstance(rows, _SheetRows) else None
+    # The rows of a worksheet are taken straight from its stream: no wrapper call per row.
+    source = sheet.stream if sheet is not None else iter(rows)
     buffered = list(itertools.islice(source, scan_rows))
     if not buffered:
         raise XinyongError(ErrorCode.FILE_EMPTY, "文件中没有任何数据，请检查后重新上传")
@@ -927,10 +1634,18 @@ def find_header(
         if score > best_score:
             best_index, best_columns, best_score = index, columns, score
     if best_score < min_matches:
-        raise XinyongError(
-            ErrorCode.HEADER_NOT_FOUND,
-            _header_not_found(scan_rows, aliases, buffered, best_index, best_columns),
+        partial = _partial_header(buffered, best_index, best_columns)
+        message = (
+            f"未找到表头：前{scan_rows}行中没有与该信息类别模板相符的列名{_expected_columns(aliases)}。"
+            f"请确认文件是否选对了信息类别，或下载模板对照。{partial}"
         )
+        if sheet is not None and sheet.other_sheets:
+            others = "、".join(f"“{name}”" for name in sheet.other_sheets)
+            message += (
+                f"只读取了第一个含数据的可见工作表“{sheet.sheet_name}”，文件中还有工作表{others}："
+                "如数据在其他工作表，请将其移到第一个工作表后重新上传。"
+            )
+        raise _HeaderNotFound(message, partial)
     header = buffered[best_index]
     last_index = best_index
     header_cells: list[object] = list(header.cells)
@@ -959,7 +1674,41 @@ def find_header(
         missing=[code for code in aliases if code not in found_codes],
         last_row_number=buffered[last_index].number,
     )
-    return match, itertools.chain(buffered[last_index + 1 :], source)
+    data: Iterator[RawRow] = itertools.chain(buffered[last_index + 1 :], source)
+    if sheet is not None:
+        spans = [span for span in sheet.merged if span[0] > match.last_row_number]
+        if spans:
+            data = _fill_merged(data, spans)
+    return match, data
+
+
+def _fill_merged(rows: Iterator[RawRow], merged: list[tuple[int, int, int]]) -> Iterator[RawRow]:
+    """Repeat the value of each merged range down the rows it covers.
+
+    A merged range keeps its value in its top-left cell only; Excel shows it over the whole range. Only the
+    range's first column is filled: the columns a value is merged across belong to other fields. ``merged``
+    holds (first row number, column index, last row number), sorted.
+    """
+    pending = iter(merged)
+    upcoming = next(pending, None)
+    # (column, last row number, value) of the ranges that cover the rows now being read
+    active: list[tuple[int, int, object]] = []
+    for row in rows:
+        number = row.number
+        if active:
+            active = [span for span in active if span[1] >= number]
+            cells = row.cells
+            for column, _, value in active:
+                if column >= len(cells):
+                    cells.extend([None] * (column + 1 - len(cells)))
+                cells[column] = value
+        while upcoming is not None and upcoming[0] <= number:
+            first, column, last = upcoming
+            # A range whose top row was empty (and so never read) has no value to repeat.
+            if first == number and column < len(row.cells) and row.cells[column] is not None:
+                active.append((column, last, row.cells[column]))
+            upcoming = next(pending, None)
+        yield row
 
 
 def _header_display(cell: object) -> str:
@@ -968,24 +1717,24 @@ def _header_display(cell: object) -> str:
     return _HEADER_WS.sub(" ", unicodedata.normalize("NFKC", str(cell))).strip()
 
 
-def _header_not_found(
-    scan_rows: int,
-    aliases: Mapping[str, Sequence[str]],
-    buffered: Sequence[RawRow],
-    best_index: int,
-    best_columns: Mapping[int, str],
-) -> str:
+class _HeaderNotFound(XinyongError):
+    def __init__(self, message: str, partial: str) -> None:
+        super().__init__(ErrorCode.HEADER_NOT_FOUND, message)
+        # What the best row did name ("第3行只识别出：…。"), for a message about several worksheets.
+        self.partial = partial
+
+
+def _expected_columns(aliases: Mapping[str, Sequence[str]]) -> str:
     examples = "、".join(names[0] for names in itertools.islice(aliases.values(), 6) if names)
-    message = (
-        f"未找到表头：前{scan_rows}行中没有与该信息类别模板相符的列名"
-        + (f"（应包含如：{examples} 等列）" if examples else "")
-        + "。请确认文件是否选对了信息类别，或下载模板对照。"
-    )
-    if best_columns:
-        row = buffered[best_index]
-        seen = "、".join(_header_display(row.cells[i]) for i in sorted(best_columns))
-        message += f"第{row.number}行只识别出：{seen}。"
-    return message
+    return f"（应包含如：{examples} 等列）" if examples else ""
+
+
+def _partial_header(buffered: Sequence[RawRow], best_index: int, best_columns: Mapping[int, str]) -> str:
+    if not best_columns:
+        return ""
+    row = buffered[best_index]
+    seen = "、".join(_header_display(row.cells[i]) for i in sorted(best_columns))
+    return f"第{row.number}行只识别出：{seen}。"
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -98,7 +98,9 @@ def import_file(
     sha256, stored = _keep_original(path, original_name)
     _refuse_repeated_file(sha256, category, department, original_name)
 
-    header, data_rows = readers.find_header(readers.iter_rows(path, fmt=fmt), schema.header_aliases())
+    header, data_rows, _sheet = readers.iter_rows_with_header(
+        path, schema.header_aliases(), fmt=fmt, original_name=original_name
+    )
     plan = plan_columns(
         schema,
         header,
@@ -264,16 +266,8 @@ def _check_size(path: Path, original_name: str) -> None:
     if size > limit:
         raise XinyongError(
             ErrorCode.FILE_TOO_LARGE,
-            f"文件“{original_name}”大小为 {human_size(size)}，超过上限 {human_size(limit)}，请拆分后分批报送。",
+            f"文件“{original_name}”大小为 {readers.human_size(size)}，超过上限 {readers.human_size(limit)}，请拆分后分批报送。",
         )
-
-
-def human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} 字节"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def _refuse_repeated_file(sha256: str, category: Category, department: Unit | None, original_name: str) -> None:

@@ -46,6 +46,11 @@ def _half_width(match: re.Match[str]) -> str:
 def _nfkc(text: str) -> str:
     if unicodedata.is_normalized("NFKC", text):
         return text
+    return _nfkc_changed(text)
+
+
+def _nfkc_changed(text: str) -> str:
+    # NFKC of text known not to be in NFKC.
     text = _FULL_WIDTH.sub(_half_width, text)
     if unicodedata.is_normalized("NFKC", text):
         return text
@@ -58,11 +63,81 @@ def _is_tidy(text: str) -> bool:
     return text.isprintable() and "  " not in text and not (text[:1] == " " or text[-1:] == " ")
 
 
+# Excel keeps 15 significant digits of a number: a longer code (an 18-digit identity card number, a USCC-like
+# number) typed into a number cell has lost its last digits, and shows as 3.20281E+17.
+_EXCEL_DIGITS = 15
+_DISTORTED_FROM = 10**_EXCEL_DIGITS
+_DISTORTED_BELOW = -_DISTORTED_FROM
+_NUMBER_CELL_DISTORTED = (
+    "该单元格是数值格式，Excel 只保留15位有效数字，号码已失真。请将该列设为“文本”格式后重新填写"
+)
+# Scientific notation written out as text, as a CSV export of such a cell carries it: 9.13203E+17.
+_SCIENTIFIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)[eE]\+?\d{1,3}")
+
+
+def _excel_marked(text: str) -> str:
+    """Tidy text that starts with Excel's text marker (an apostrophe) or looks like a number in scientific
+    notation: the marker is dropped; a long number shown as 9.13203E+17 is refused (its digits are lost).
+    """
+    if text[:1] == "'":
+        # Excel's "store as text" prefix, which comes along when a sheet is exported or copied as text.
+        text = text.lstrip("' ")
+    if "E+" in text and _SCIENTIFIC.fullmatch(text) and abs(float(text)) >= _DISTORTED_FROM:
+        raise ValueError(
+            f"“{text}”是科学计数法形式的数字，号码已失真：Excel 把长号码当作数值，只保留15位有效数字。"
+            "请将该列设为“文本”格式后重新填写号码"
+        )
+    return text
+
+
 def clean_text(value: object) -> str:
     """Return ``value`` as tidy text: NFKC, stripped, inner whitespace runs collapsed; ``''`` for None.
 
     Numbers that Excel stored as floats but that are whole (a code typed into a number cell, ``123.0``) come
-    back without the ``.0``.
+    back without the ``.0``. Excel's text marker (a leading apostrophe) is dropped.
+
+    Raises ``ValueError`` for a number of 16 or more digits, as a number cell or as text in scientific
+    notation (9.13203E+17): Excel keeps only 15 significant digits, so such a code has lost its last digits
+    and would otherwise come back as a wrong code with a misleading check-digit error.
+    """
+    if type(value) is str:
+        # The hot path (about 25 calls per row): C-speed tests only. strip() hands back the very same object
+        # when there is nothing to strip, which proves in one call that the text has no leading or trailing
+        # space and does not start with Excel's text marker (an apostrophe). (Were a copy handed back, the
+        # slower path below would still give the same result.)
+        if value.isascii():
+            if value.isprintable() and "  " not in value and value.strip(" '") is value and "E+" not in value:
+                return value
+            return _excel_marked(_WS_RUN.sub(" ", value).strip())
+        text = value if unicodedata.is_normalized("NFKC", value) else _nfkc_changed(value)
+        # Only text that NFKC made ASCII (full-width digits) can be a number in scientific notation.
+        if (
+            text.isprintable()
+            and "  " not in text
+            and text.strip(" '") is text
+            and not (text.isascii() and "E+" in text)
+        ):
+            return text
+        return _excel_marked(_WS_RUN.sub(" ", text.translate(_INVISIBLE)).strip())
+    if value is None:
+        return ""
+    kind = type(value)
+    if kind is int or kind is float:
+        number: float = value  # type: ignore[assignment]
+        if _DISTORTED_BELOW < number < _DISTORTED_FROM:
+            if kind is int:
+                return str(number)
+            # Whole numbers come back without '.0': a code typed into a number cell.
+            return str(int(number)) if number.is_integer() else repr(number)
+        if kind is float and not math.isfinite(number):
+            return repr(number)
+        raise ValueError(_NUMBER_CELL_DISTORTED)
+    return _plain_text(value)
+
+
+def _plain_text(value: object) -> str:
+    """clean_text without the checks for Excel's distortions: for the parsers of dates, numbers and choices,
+    whose own messages say what is wrong with such a cell.
     """
     if value is None:
         return ""
@@ -90,7 +165,7 @@ def clean_text(value: object) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
-    return clean_text(str(value))
+    return _plain_text(str(value))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -143,10 +218,10 @@ def excel_serial_to_date(serial: float, *, epoch_1904: bool = False) -> dt.date:
     days = math.floor(serial)
     if epoch_1904:
         if not 0 <= days <= _EXCEL_1904_MAX_SERIAL:
-            raise _unrecognised_date(clean_text(serial))
+            raise _unrecognised_date(_plain_text(serial))
         return _EXCEL_1904_BASE + dt.timedelta(days=days)
     if not 1 <= days <= _EXCEL_MAX_SERIAL:
-        raise _unrecognised_date(clean_text(serial))
+        raise _unrecognised_date(_plain_text(serial))
     if days == 60:
         raise ValueError("日期不存在：1900年2月29日（Excel 日期序号60）")
     base = _EXCEL_1900_BEFORE_BUG if days < 60 else _EXCEL_1900_AFTER_BUG
@@ -191,13 +266,13 @@ def parse_date(value: object, *, excel_epoch_1904: bool = False) -> dt.date | No
             else:
                 if date.year >= _MIN_YEAR:
                     return date
-        return _parse_date_text(clean_text(text), excel_epoch_1904)
+        return _parse_date_text(_plain_text(text), excel_epoch_1904)
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, bool):
-        raise _unrecognised_date(clean_text(value))
+        raise _unrecognised_date(_plain_text(value))
     if isinstance(value, int | float):
         return _parse_number_as_date(float(value), excel_epoch_1904)
     if isinstance(value, Decimal):
@@ -206,7 +281,7 @@ def parse_date(value: object, *, excel_epoch_1904: bool = False) -> dt.date | No
         return _parse_number_as_date(float(value), excel_epoch_1904)
     if isinstance(value, dt.time):
         raise ValueError(f"“{value.isoformat()}”只有时间没有日期，请使用 {ACCEPTED_DATE_FORMS} 的格式")
-    return _parse_date_text(clean_text(value), excel_epoch_1904)
+    return _parse_date_text(_plain_text(value), excel_epoch_1904)
 
 
 def _parse_date_text(text: str, epoch_1904: bool) -> dt.date | None:
@@ -261,9 +336,9 @@ def parse_decimal(value: object) -> Decimal | None:
     if type(value) is str:
         if value.isascii() and _PLAIN_NUMBER.fullmatch(value):
             return Decimal(value)
-        return _parse_decimal_text(clean_text(value))
+        return _parse_decimal_text(_plain_text(value))
     if isinstance(value, bool):
-        raise _not_a_number(clean_text(value))
+        raise _not_a_number(_plain_text(value))
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
@@ -276,7 +351,7 @@ def parse_decimal(value: object) -> Decimal | None:
         if not value.is_finite():
             raise _not_a_number(str(value))
         return value
-    return _parse_decimal_text(clean_text(value))
+    return _parse_decimal_text(_plain_text(value))
 
 
 def _parse_decimal_text(text: str) -> Decimal | None:
@@ -319,10 +394,10 @@ class _ChoiceTable:
         # Case-folded and cleaned forms, so 'y' matches 'Y' and a full-width '（' in an alias still matches.
         self.folded: dict[str, str] = {}
         for choice in choices:
-            self.folded.setdefault(clean_text(choice).casefold(), choice)
+            self.folded.setdefault(_plain_text(choice).casefold(), choice)
         for alias, target in aliases:
-            self.folded.setdefault(clean_text(alias).casefold(), target)
-        seps = "".join(sorted(set(clean_text(separators) + separators)))
+            self.folded.setdefault(_plain_text(alias).casefold(), target)
+        seps = "".join(sorted(set(_plain_text(separators) + separators)))
         sep_class = "[" + re.escape(seps) + "]" if seps else r"(?!)"
         # Known values first, longest first, so a choice that itself contains a separator (the 2016 layout's
         # 没收违法所得、没收非法财物) is read as one value, not two.
@@ -371,7 +446,7 @@ def parse_choice(
     if type(value) is str and value in choices:
         # The common case, a clean cell holding exactly one allowed value, needs no table.
         return [value] if multi else value
-    text = clean_text(value)
+    text = _plain_text(value)
     table = _choice_table(tuple(choices), tuple(sorted(aliases.items())) if aliases else (), separators)
     if not multi:
         return table.lookup(text) if text else ""
@@ -400,7 +475,7 @@ def parse_bool(value: object) -> bool | None:
         return value
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
-    text = clean_text(value)
+    text = _plain_text(value)
     if not text:
         return None
     folded = text.casefold()

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import struct
+import subprocess
+import sys
+import textwrap
 import tracemalloc
 import zipfile
 from collections.abc import Iterable
@@ -16,13 +20,16 @@ import openpyxl
 import pytest
 
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.intake import readers
 from xinyong.intake.readers import (
     HeaderMatch,
     RawRow,
     detect_format,
     find_header,
+    human_size,
     is_note_row,
     iter_rows,
+    iter_rows_with_header,
     normalize_header,
 )
 
@@ -903,3 +910,561 @@ def test_note_row_when_the_table_starts_in_column_b() -> None:
     header = HeaderMatch(row_number=1, columns={1: "CF_XDR_MC", 2: "CF_CFLB"}, unknown=[], missing=[])
     assert is_note_row(RawRow(9, [None, "注：本表为示例"]), header)
     assert is_note_row(RawRow(9, ["注：在A列"]), header)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Stray cells far from the table: the used range is checked before python-calamine allocates it
+
+
+def _sheet_with_stray_cells(path: Path, *cells: tuple[int, int]) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(HEADER)
+    ws.append(["江阴某某机械有限公司", COMPANY, "澄利综执罚〔2020〕12号", "罚款", 1.5, dt.date(2020, 11, 19)])
+    for row, column in cells:
+        ws.cell(row, column, "x")
+    wb.save(path)
+    return path
+
+
+def _rewrite_sheet_xml(path: Path, edit: Any) -> Path:
+    """Copy of an .xlsx with its first sheet's XML passed through ``edit`` (bytes → bytes)."""
+    out = path.with_name("edited-" + path.name)
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = edit(data)
+            dst.writestr(info, data)
+    return out
+
+
+def test_far_stray_cells_do_not_abort_the_process(tmp_path: Path) -> None:
+    # 16000 columns × 1048570 rows: python-calamine would try to allocate 536 GB and abort the whole process
+    # (a Rust panic, exit 134), so the read runs in a child process that must survive to print the message.
+    path = _sheet_with_stray_cells(tmp_path / "stray.xlsx", (2, 16000), (1048570, 1))
+    script = textwrap.dedent(
+        f"""
+        from pathlib import Path
+        from xinyong.core.errors import XinyongError
+        from xinyong.intake.readers import iter_rows
+        try:
+            list(iter_rows(Path({str(path)!r})))
+        except XinyongError as exc:
+            print(exc.code, exc.message)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.startswith(
+        "E_FILE_TOO_LARGE 工作表“Sheet”的使用范围异常：A1:WQJ1048570（16000列×1048570行）"
+    )
+    assert "可能有远处的零散单元格。请删除多余的行列后另存再上传" in result.stdout
+
+
+def test_one_stray_cell_at_the_bottom_is_refused_before_loading(tmp_path: Path, monkeypatch: Any) -> None:
+    # Without the check: 6 × 1048570 cells loaded (about 200 MB) and a million empty rows walked in Python.
+    path = _sheet_with_stray_cells(tmp_path / "stray.xlsx", (1048570, 1))
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    code, message = _error(exc_info)
+    assert code == ErrorCode.FILE_TOO_LARGE
+    assert message.startswith(
+        "工作表“Sheet”的使用范围异常：A1:F1048570（6列×1048570行），可能有远处的零散单元格"
+    )
+
+
+def _must_not_load(*args: object) -> None:
+    raise AssertionError("the sheet was loaded")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda xml: re.sub(rb"<dimension [^>]*/>", b"", xml),  # some writers leave it out
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1"', xml),  # streaming writers
+    ],
+    ids=["no-dimension", "dimension-A1"],
+)
+def test_stray_cells_found_when_the_sheet_states_no_range(
+    tmp_path: Path, monkeypatch: Any, edit: Any
+) -> None:
+    path = _rewrite_sheet_xml(_sheet_with_stray_cells(tmp_path / "stray.xlsx", (3, 1000), (1048570, 2)), edit)
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert "使用范围异常：A1:ALL1048570（1000列×1048570行）" in exc_info.value.message
+
+
+def test_sheet_without_a_range_is_scanned_and_read(tmp_path: Path) -> None:
+    path = _rewrite_sheet_xml(
+        _government_xlsx(tmp_path), lambda xml: re.sub(rb"<dimension [^>]*/>", b"", xml)
+    )
+    assert [r.number for r in iter_rows(path)] == [1, 2, 3, 4, 6, 7, 9, 10]
+
+
+def test_column_and_cell_limits(tmp_path: Path, settings: Any) -> None:
+    path = _government_xlsx(tmp_path)  # A1:H10 on its data sheet (row 6 has blank cells up to H)
+    settings.XINYONG_IMPORT_MAX_COLUMNS = 7
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert _error(exc_info)[1].startswith("工作表“行政处罚”的使用范围异常：A1:H10（8列×10行）")
+    settings.XINYONG_IMPORT_MAX_COLUMNS = 8
+    settings.XINYONG_IMPORT_MAX_CELLS = 79
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    code, message = _error(exc_info)
+    assert code == ErrorCode.FILE_TOO_LARGE
+    assert message.startswith("工作表“行政处罚”过大：A1:H10（8列×10行），共 80 个单元格，超过上限 79 个")
+    settings.XINYONG_IMPORT_MAX_CELLS = 80
+    assert len(list(iter_rows(path))) == 8
+
+
+def test_a_range_the_sheet_understates_is_checked_once_loaded(tmp_path: Path, settings: Any) -> None:
+    # A file that lies about its range gets past the first check, but not past the second, made before any
+    # row reaches Python.
+    path = _rewrite_sheet_xml(
+        _sheet_with_stray_cells(tmp_path / "stray.xlsx", (500, 40)),
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:F2"', xml),
+    )
+    settings.XINYONG_IMPORT_MAX_COLUMNS = 30
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert "使用范围异常：A1:AN500（40列×500行）" in exc_info.value.message
+
+
+def test_hidden_sheet_with_stray_cells_is_not_loaded(tmp_path: Path, monkeypatch: Any) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "说明"
+    ws.cell(1048570, 20, "x")
+    ws.sheet_state = "hidden"
+    wb.create_sheet("空白")
+    path = tmp_path / "hidden.xlsx"
+    wb.save(path)
+    load = readers._load_sheet
+    monkeypatch.setattr(
+        readers, "_load_sheet", lambda wb, index: _must_not_load() if index == 0 else load(wb, index)
+    )
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    code, message = _error(exc_info)
+    assert code == ErrorCode.FILE_EMPTY
+    assert "隐藏" in message
+
+
+def test_xls_with_a_cell_in_its_last_row_and_column(tmp_path: Path, monkeypatch: Any) -> None:
+    # .xls stops at 65536 × 256, but python-calamine still spends 1 GB and seconds on such a sheet.
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("行政处罚")
+    for col, name in enumerate(HEADER):
+        sheet.write(0, col, name)
+    sheet.write(1, 0, "江阴某某机械有限公司")
+    sheet.write(65535, 255, "x")
+    path = tmp_path / "far.xls"
+    book.save(str(path))
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    code, message = _error(exc_info)
+    assert code == ErrorCode.FILE_TOO_LARGE
+    assert message.startswith("工作表“行政处罚”的使用范围异常：A1:IV65536（256列×65536行）")
+
+
+def _biff_record(kind: int, data: bytes = b"") -> bytes:
+    return struct.pack("<HH", kind, len(data)) + data
+
+
+def _tiny_xls(path: Path, cells: list[tuple[int, int, float]]) -> Path:
+    """A 2.5 KB .xls whose Workbook stream is small enough to live in the OLE2 mini stream: one sheet “数据”
+    with number cells, its DIMENSIONS record covering them."""
+    bof_globals = _biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0))
+    name = "数据".encode("utf-16-le")
+    globals_size = len(bof_globals) + 4 + 8 + len(name) + 4
+    boundsheet = _biff_record(0x0085, struct.pack("<IBBBB", globals_size, 0, 0, 2, 1) + name)
+    sheet = _biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0))
+    last_row = max(r for r, _, _ in cells)
+    last_col = max(c for _, c, _ in cells)
+    sheet += _biff_record(0x0200, struct.pack("<IIHHH", 0, last_row + 1, 0, last_col + 1, 0))
+    for row, col, value in cells:
+        sheet += _biff_record(0x0203, struct.pack("<HHHd", row, col, 0, value))
+    biff = bof_globals + boundsheet + _biff_record(0x000A) + sheet + _biff_record(0x000A)
+    mini = biff.ljust(-(-len(biff) // 64) * 64, b"\0")
+    container = mini.ljust(-(-len(mini) // 512) * 512, b"\0")
+    end, free = 0xFFFFFFFE, 0xFFFFFFFF
+    header = bytearray(512)
+    header[:8] = bytes.fromhex("D0CF11E0A1B11AE1")
+    struct.pack_into("<HHHHH", header, 0x18, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into("<I", header, 0x2C, 1)  # one FAT sector (0)
+    struct.pack_into("<I", header, 0x30, 1)  # directory at sector 1
+    struct.pack_into("<IIIII", header, 0x38, 4096, 2, 1, end, 0)  # mini FAT at sector 2, no DIFAT sectors
+    struct.pack_into("<109I", header, 0x4C, 0, *([free] * 108))
+    n_container = len(container) // 512
+    fat = [0xFFFFFFFD, end, end, *range(4, 3 + n_container), end]
+    minifat = [*range(1, len(mini) // 64), end]
+    directory = bytearray(512)
+    entries = [("Root Entry", 5, 3, len(mini)), ("Workbook", 2, 0, len(biff))]
+    for index, (entry, kind, start, size) in enumerate(entries):
+        encoded = entry.encode("utf-16-le") + b"\0\0"
+        offset = index * 128
+        directory[offset : offset + len(encoded)] = encoded
+        struct.pack_into("<HBB", directory, offset + 0x40, len(encoded), kind, 1)
+        struct.pack_into("<III", directory, offset + 0x44, free, free, 1 if index == 0 else free)
+        struct.pack_into("<II", directory, offset + 0x74, start, size)
+    for index in (2, 3):
+        struct.pack_into("<III", directory, index * 128 + 0x44, free, free, free)
+    path.write_bytes(
+        bytes(header)
+        + struct.pack("<128I", *fat, *([free] * (128 - len(fat))))
+        + bytes(directory)
+        + struct.pack("<128I", *minifat, *([free] * (128 - len(minifat))))
+        + container
+    )
+    return path
+
+
+def test_tiny_xls_with_a_far_cell(tmp_path: Path, monkeypatch: Any) -> None:
+    path = _tiny_xls(tmp_path / "tiny.xls", [(0, 0, 1.0), (0, 1, 2.0), (65535, 255, 3.0)])
+    assert path.stat().st_size < 3000
+    assert detect_format(path) == "xls"
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert "工作表“数据”的使用范围异常：A1:IV65536（256列×65536行）" in exc_info.value.message
+
+
+def test_tiny_xls_is_read(tmp_path: Path) -> None:
+    # The same hand-made file, within bounds: the mini stream is followed correctly and the file is readable.
+    path = _tiny_xls(tmp_path / "tiny.xls", [(0, 0, 1.0), (0, 1, 2.0), (4, 2, 3.5)])
+    assert _rows(iter_rows(path)) == [(1, [1, 2]), (5, [None, None, 3.5])]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Sizes in messages
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        (0, "0 字节"),
+        (100, "100 字节"),
+        (1023, "1023 字节"),
+        (1024, "1 KB"),
+        (1536, "1.5 KB"),
+        (1024 * 1024 - 1, "1 MB"),
+        (200 * 1024 * 1024, "200 MB"),
+        (int(1.25 * 1024**3), "1.2 GB"),
+    ],
+)
+def test_human_size(size: int, expected: str) -> None:
+    assert human_size(size) == expected
+
+
+def test_size_limit_message_is_readable(tmp_path: Path, settings: Any) -> None:
+    settings.XINYONG_IMPORT_MAX_BYTES = 100
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"a,b\n" * 51)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert exc_info.value.message == "文件大小为 204 字节，超过上限 100 字节，请拆分后分批上传"
+    settings.XINYONG_IMPORT_MAX_BYTES = 150 * 1024
+    path.write_bytes(b"a,b\n" * 40_000)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert exc_info.value.message == "文件大小为 156.2 KB，超过上限 150 KB，请拆分后分批上传"
+
+
+def test_sizes_that_would_look_equal_are_given_in_bytes(tmp_path: Path, settings: Any) -> None:
+    settings.XINYONG_IMPORT_MAX_BYTES = 100 * 1024
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"a" * (100 * 1024 + 10))
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert exc_info.value.message == "文件大小为 102,410 字节，超过上限 102,400 字节，请拆分后分批上传"
+
+
+def test_unpacked_size_message(tmp_path: Path, settings: Any) -> None:
+    settings.XINYONG_IMPORT_MAX_UNPACKED_BYTES = 2000
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(_government_xlsx(tmp_path))
+    assert re.fullmatch(
+        r"文件解压后的内容为 \d+(\.\d)? KB，超过上限 2 KB，请拆分后分批上传", exc_info.value.message
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------
+# A line in another encoding near the start of a CSV
+
+
+@pytest.mark.parametrize(("file_encoding", "line_encoding"), [("utf-8", "gbk"), ("gbk", "utf-8")])
+def test_csv_line_in_another_encoding_is_named(
+    tmp_path: Path, file_encoding: str, line_encoding: str
+) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        (CSV_LINES[0] + "\n" + CSV_LINES[1] + "\n").encode(file_encoding)
+        + (CSV_LINES[2] + "\n").encode(line_encoding)
+        + (CSV_LINES[1] + "\n").encode(file_encoding)
+    )
+    labels = {"utf-8": "UTF-8", "gbk": "GBK"}
+    for call in (lambda: detect_format(path), lambda: iter_rows(path, fmt="csv")):
+        with pytest.raises(XinyongError) as exc_info:
+            call()
+        code, message = _error(exc_info)
+        assert code == ErrorCode.FILE_UNREADABLE
+        assert message.startswith(
+            f"第3行含有无法识别的字符：这一行的编码与文件其他各行不一致（文件是 {labels[file_encoding]} 编码，"
+            f"这一行像是 {labels[line_encoding]} 编码"
+        )
+        assert "二进制" not in message
+
+
+def test_csv_binary_junk_is_still_binary_junk(tmp_path: Path) -> None:
+    path = tmp_path / "junk.csv"
+    path.write_bytes("名称,类别\n".encode() + bytes(range(128, 256)) * 4 + b"\n")
+    with pytest.raises(XinyongError) as exc_info:
+        detect_format(path)
+    assert "二进制内容" in exc_info.value.message
+
+
+# ----------------------------------------------------------------------------------------------------------
+# A unit in the header's brackets
+
+
+def test_header_with_another_unit_is_not_taken_for_the_field() -> None:
+    aliases = {**ALIASES, "CF_FK": ["罚款金额（万元）", "罚款金额", "罚款数额（万元）"]}
+    for fine in (
+        "罚款金额（元）",
+        "罚款金额(单位：元)",
+        "罚款金额（人民币元）",
+        "罚款金额（元/人民币）",
+        "罚款金额（千元）",
+    ):
+        header, _ = find_header(iter(_raw([["行政相对人名称", fine, "处罚类别"]])), aliases)
+        assert header.columns == {0: "CF_XDR_MC", 2: "CF_CFLB"}, fine
+        assert header.unknown == [(1, _header_display(fine))]
+        assert "CF_FK" in header.missing
+    for fine in (
+        "罚款金额（万元）",
+        "罚款金额【万元】",
+        "罚款金额（单位：万元）",
+        "罚款金额(万)",
+        "罚款金额（必填）",
+    ):
+        header, _ = find_header(iter(_raw([["行政相对人名称", fine, "处罚类别"]])), aliases)
+        assert header.columns == {0: "CF_XDR_MC", 1: "CF_FK", 2: "CF_CFLB"}, fine
+
+
+def test_bracket_that_is_not_a_unit_still_matches() -> None:
+    header, _ = find_header(
+        iter(_raw([["行政相对人代码_1（统一社会信用代码）", "行政相对人名称（法人）", "罚款金额（元）"]])),
+        {"uscc": ["统一社会信用代码"], "name": ["行政相对人名称"], "fine": ["罚款金额"]},
+    )
+    # A field whose names state no unit takes any: nothing says which is meant.
+    assert header.columns == {0: "uscc", 1: "name", 2: "fine"}
+
+
+def _header_display(text: str) -> str:
+    return readers._header_display(text)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Merged cells in the data area
+
+
+def _merged_xlsx(tmp_path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "行政处罚"
+    ws["A1"] = "行政处罚信息公示表"
+    ws.merge_cells("A1:G1")
+    ws["A2"], ws["B2"], ws["F2"] = "行政相对人名称", "行政相对人代码", "处罚决定日期"
+    ws["G2"] = "处罚机关"
+    ws.merge_cells("B2:C2")  # a group title over two sub-columns
+    ws.merge_cells("A2:A3")  # a header cell over both header rows
+    ws.merge_cells("F2:F3")
+    ws.merge_cells("G2:G3")
+    ws["B3"], ws["C3"] = "统一社会信用代码", "工商注册号"
+    ws.append(
+        ["江阴某某机械有限公司", COMPANY, None, None, None, dt.date(2020, 11, 19), "江阴市市场监督管理局"]
+    )
+    ws.append(["江阴某某商店", COMPANY, None, None, None, dt.date(2020, 11, 20)])
+    ws.append(["江阴某某餐馆", COMPANY, None, None, None, dt.date(2020, 11, 21)])
+    ws.merge_cells("G4:G6")  # one authority for three decisions
+    ws.merge_cells("F5:F6")  # one date for two
+    ws.append(["江阴某某酒店", COMPANY, None, None, None, dt.date(2020, 11, 22), "江阴市应急管理局"])
+    ws.merge_cells("A8:G8")
+    ws["A8"] = "注：罚款金额以万元为单位"
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_merged_cells_in_data_rows_are_filled(tmp_path: Path) -> None:
+    header, data = find_header(iter_rows(_merged_xlsx(tmp_path)), ALIASES)
+    assert (header.row_number, header.last_row_number) == (2, 3)
+    assert header.columns == {0: "CF_XDR_MC", 1: "CF_XDR_SHXYM", 2: "CF_XDR_GSZC", 5: "CF_JDRQ", 6: "CF_CFJG"}
+    rows = list(data)
+    authority = [(r.number, r.cells[6] if len(r.cells) > 6 else None) for r in rows]
+    assert authority == [
+        (4, "江阴市市场监督管理局"),
+        (5, "江阴市市场监督管理局"),
+        (6, "江阴市市场监督管理局"),
+        (7, "江阴市应急管理局"),
+        (8, None),
+    ]
+    assert [r.cells[5] for r in rows[:4]] == [
+        dt.date(2020, 11, 19),
+        dt.date(2020, 11, 20),
+        dt.date(2020, 11, 20),
+        dt.date(2020, 11, 22),
+    ]
+    # A note merged across the table stays a lone cell, so it is still recognised as a note.
+    assert rows[-1].cells == ["注：罚款金额以万元为单位"]
+    assert is_note_row(rows[-1], header)
+
+
+def test_merged_cells_are_not_filled_in_title_and_header_rows(tmp_path: Path) -> None:
+    rows = _rows(iter_rows(_merged_xlsx(tmp_path)))
+    assert rows[0] == (1, ["行政处罚信息公示表"])
+    assert rows[1] == (2, ["行政相对人名称", "行政相对人代码", None, None, None, "处罚决定日期", "处罚机关"])
+    assert rows[2] == (3, [None, "统一社会信用代码", "工商注册号"])
+    # iter_rows alone does not know where the data starts: it leaves merged cells as the file stores them.
+    assert len(rows[4][1]) == 6
+
+
+def test_merged_cells_in_xls(tmp_path: Path) -> None:
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("行政处罚")
+    for col, name in enumerate(["行政相对人名称", "处罚类别", "处罚机关"]):
+        sheet.write(0, col, name)
+    for row, name in enumerate(["甲公司", "乙公司", "丙公司"], start=1):
+        sheet.write(row, 0, name)
+        sheet.write(row, 1, "警告")
+    sheet.write_merge(1, 3, 2, 2, "江阴市市场监督管理局")
+    path = tmp_path / "merged.xls"
+    book.save(str(path))
+    _, data = find_header(iter_rows(path), ALIASES)
+    assert [r.cells[2] for r in data] == ["江阴市市场监督管理局"] * 3
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The header on a later worksheet
+
+
+def _instructions_first_xlsx(tmp_path: Path, *, data: bool = True) -> Path:
+    wb = openpyxl.Workbook()
+    notes = wb.active
+    assert notes is not None
+    notes.title = "填报说明"
+    notes["A1"] = "填报说明"
+    notes["A2"] = "1. 罚款金额以万元为单位"
+    hidden = wb.create_sheet("隐藏")
+    hidden["A1"] = "x"
+    hidden.sheet_state = "hidden"
+    wb.create_sheet("空白")
+    ws = wb.create_sheet("行政处罚")
+    ws.append(["行政处罚信息公示表"])
+    if data:
+        ws.append(HEADER)
+        ws.append(
+            ["江阴某某机械有限公司", COMPANY, "澄利综执罚〔2020〕12号", "罚款", 1.5, dt.date(2020, 11, 19)]
+        )
+    else:
+        ws.append(["序号", "姓名"])
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_header_found_on_a_later_sheet(tmp_path: Path) -> None:
+    header, data, sheet = iter_rows_with_header(_instructions_first_xlsx(tmp_path), ALIASES)
+    assert sheet == "行政处罚"
+    assert header.row_number == 2
+    assert [(r.number, r.cells[0]) for r in data] == [(3, "江阴某某机械有限公司")]
+
+
+def test_no_header_on_any_sheet_names_the_sheets(tmp_path: Path) -> None:
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows_with_header(_instructions_first_xlsx(tmp_path, data=False), ALIASES)
+    code, message = _error(exc_info)
+    assert code == ErrorCode.HEADER_NOT_FOUND
+    assert message.startswith(
+        "未找到表头：已查看工作表“填报说明”、“行政处罚”，前20行中都没有与该信息类别模板相符的列名"
+    )
+    assert "隐藏的工作表不会被读取" in message
+
+
+def test_header_not_found_on_the_first_sheet_says_so(tmp_path: Path) -> None:
+    with pytest.raises(XinyongError) as exc_info:
+        find_header(iter_rows(_instructions_first_xlsx(tmp_path)), ALIASES)
+    message = exc_info.value.message
+    assert message.startswith("未找到表头：前20行中没有与该信息类别模板相符的列名")
+    assert "只读取了第一个含数据的可见工作表“填报说明”，文件中还有工作表“空白”、“行政处罚”" in message
+
+
+def test_header_on_the_first_sheet_and_csv(tmp_path: Path) -> None:
+    header, data, sheet = iter_rows_with_header(_government_xlsx(tmp_path), ALIASES)
+    assert (sheet, header.row_number, [r.number for r in data]) == ("行政处罚", 3, [4, 6, 7, 9, 10])
+    path = tmp_path / "处罚.csv"
+    path.write_text("\n".join(CSV_LINES), encoding="utf-8")
+    header, data, sheet = iter_rows_with_header(path, ALIASES)
+    assert (sheet, header.row_number, [r.number for r in data]) == ("", 1, [2, 3])
+
+
+def test_later_sheet_with_merged_cells_and_stray_range(tmp_path: Path, settings: Any) -> None:
+    wb = openpyxl.load_workbook(_merged_xlsx(tmp_path))
+    notes = wb.create_sheet("填报说明", 0)
+    notes["A1"] = "填报说明"
+    path = tmp_path / "both.xlsx"
+    wb.save(path)
+    _, data, sheet = iter_rows_with_header(path, ALIASES)
+    assert sheet == "行政处罚"
+    assert [r.cells[6] for r in list(data)[:3]] == ["江阴市市场监督管理局"] * 3
+    settings.XINYONG_IMPORT_MAX_COLUMNS = 3
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows_with_header(path, ALIASES)
+    assert "工作表“行政处罚”的使用范围异常" in exc_info.value.message
+
+
+def test_sheet_refused_for_its_range_does_not_hide_the_data_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(_government_xlsx(tmp_path))
+    notes = wb.create_sheet("说明", 0)
+    notes["A1"] = "填报说明"
+    notes.cell(1048570, 30, "x")
+    path = tmp_path / "stray-notes.xlsx"
+    wb.save(path)
+    header, _, sheet = iter_rows_with_header(path, ALIASES)
+    assert (sheet, header.row_number) == ("行政处罚", 3)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)  # reads the first visible sheet, which is refused
+    assert "工作表“说明”的使用范围异常" in exc_info.value.message
+
+
+def test_rows_with_header_refuses_what_iter_rows_refuses(tmp_path: Path, settings: Any) -> None:
+    settings.XINYONG_IMPORT_MAX_BYTES = 100
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows_with_header(_government_xlsx(tmp_path), ALIASES)
+    assert exc_info.value.code == ErrorCode.FILE_TOO_LARGE
+
+
+def test_stated_range_is_trusted_without_scanning_the_sheet(tmp_path: Path, monkeypatch: Any) -> None:
+    # The check reads the start of the sheet XML, not the sheet, when the file states its range.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(HEADER)
+    for i in range(2000):
+        ws.append([f"公司{i}", COMPANY, f"罚〔2020〕{i}号", "罚款", 1.5, dt.date(2020, 11, 19)])
+    path = tmp_path / "big.xlsx"
+    wb.save(path)
+    monkeypatch.setattr(readers, "_scan_extent", _must_not_load)
+    assert sum(1 for _ in iter_rows(path)) == 2001

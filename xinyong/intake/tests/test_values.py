@@ -54,7 +54,18 @@ PENALTY_KINDS = [
         (123.0, "123"),
         (1.5, "1.5"),
         (0.1, "0.1"),
-        (320281199001011234.0, "320281199001011264"),  # float precision is lost in Excel itself
+        (999999999999999.0, "999999999999999"),  # 15 digits: what Excel keeps exactly
+        (-999999999999999, "-999999999999999"),
+        (float("nan"), "nan"),
+        (float("inf"), "inf"),
+        ("'320281199001011234", "320281199001011234"),  # Excel's text marker
+        ("' 3202", "3202"),
+        ("''abc", "abc"),
+        ("＇江阴", "江阴"),
+        ("O'Brien", "O'Brien"),
+        ("abc'", "abc'"),
+        ("1.5E+04", "1.5E+04"),  # small numbers in scientific notation are the parsers' business
+        ("GB2E+5", "GB2E+5"),
         (True, "TRUE"),
         (Decimal("1.50"), "1.50"),
         (dt.date(2020, 11, 19), "2020-11-19"),
@@ -66,11 +77,63 @@ def test_clean_text(raw: object, expected: str) -> None:
     assert clean_text(raw) == expected
 
 
-@given(st.text())
-def test_clean_text_matches_the_plain_definition(text: str) -> None:
-    # The fast paths must agree with the definition: NFKC, invisible characters dropped, whitespace collapsed.
+@pytest.mark.parametrize(
+    "raw",
+    [
+        3.202811975030412e17,  # an identity card number typed into a number cell
+        320281199001011234.0,
+        9.13203e17,
+        1e15,
+        -1e16,
+        1234567890123456,  # a whole float the reader turned into int: still a number cell
+    ],
+)
+def test_clean_text_refuses_numbers_excel_has_cut_to_15_digits(raw: object) -> None:
+    with pytest.raises(
+        ValueError, match="该单元格是数值格式，Excel 只保留15位有效数字，号码已失真"
+    ) as exc_info:
+        clean_text(raw)
+    assert "“文本”格式" in str(exc_info.value)
+
+
+@pytest.mark.parametrize(
+    "raw", ["9.13203E+17", "3.20281E+17", " 9.13203E+17 ", "９.１３２０３Ｅ＋１７", "'9.1E+17", "1E+15"]
+)
+def test_clean_text_refuses_long_numbers_in_scientific_notation(raw: str) -> None:
+    with pytest.raises(ValueError, match=r"科学计数法.*号码已失真.*15位有效数字"):
+        clean_text(raw)
+
+
+def test_parsers_keep_their_own_messages_for_huge_numbers() -> None:
+    with pytest.raises(ValueError, match="日期"):
+        parse_date(1e20)
+    assert parse_decimal(3.2e17) == Decimal("3.2E+17")
+    assert parse_decimal(" 1.5E+20 ") == Decimal("1.5E+20")
+    with pytest.raises(ValueError, match="可选"):
+        parse_choice(1e20, ["罚款"])
+
+
+def _plain(text: str) -> str:
+    # The definition: NFKC, invisible characters dropped, whitespace collapsed, Excel's leading text marker
+    # (an apostrophe) dropped.
     invisible = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
-    assert clean_text(text) == " ".join(unicodedata.normalize("NFKC", text).translate(invisible).split())
+    return " ".join(unicodedata.normalize("NFKC", text).translate(invisible).split()).lstrip("' ")
+
+
+@given(st.text())
+@example("'")
+@example(" ' x")
+@example("1E+99")
+@example("\uff07\u3000\uff11\uff25+\uff11\uff19")
+def test_clean_text_matches_the_plain_definition(text: str) -> None:
+    # The fast paths must agree with the definition; only long numbers in scientific notation are refused.
+    expected = _plain(text)
+    try:
+        cleaned = clean_text(text)
+    except ValueError:
+        assert "E+" in expected and float(expected) >= 1e15
+    else:
+        assert cleaned == expected
 
 
 def test_clean_text_returns_clean_ascii_unchanged() -> None:
@@ -81,7 +144,10 @@ def test_clean_text_returns_clean_ascii_unchanged() -> None:
 
 @given(st.text())
 def test_clean_text_is_idempotent_and_tidy(text: str) -> None:
-    cleaned = clean_text(text)
+    try:
+        cleaned = clean_text(text)
+    except ValueError:
+        return
     assert clean_text(cleaned) == cleaned
     assert cleaned == cleaned.strip()
     assert "  " not in cleaned
