@@ -7,6 +7,7 @@ checksum) so nothing a clerk sent is ever lost, even when the batch itself is re
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import shutil
@@ -196,6 +197,8 @@ class _BatchWriter:
         calendar = workdays.get_calendar()
         cycle = schema.cycle_workdays if schema.cycle_kind == "workdays_after_decision" else None
 
+        # Thousands of rows share a handful of decision dates: each pair is worked out once.
+        @functools.lru_cache(maxsize=8192)
         def timeliness_of(decision: dt.date | None, first_submitted: dt.date) -> Timeliness:
             return timeliness(calendar, decision=decision, workdays=cycle, submitted_on=first_submitted)
 
