@@ -419,3 +419,14 @@ def test_command_line_errors_are_chinese_and_json_errors_are_json(reference_data
     )
     assert machine.returncode == 1
     assert json.loads(machine.stdout)["error"]["code"] == "E_FILE_UNREADABLE"
+
+
+def test_cli_progress_on_request(reference_data: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _csv(tmp_path / "a.csv", [_row("江阴市利港恒远机械有限公司", "法人及非法人组织", COMPANY, "文1", "2020-09-28")])
+    call_command("import", str(path), "--category", "admin_penalty", "--department", "zhzfj", "--progress")
+    captured = capsys.readouterr()
+    assert "已检查 1 行" in captured.err
+    assert "通过 1 行" in captured.out
+    path2 = _csv(tmp_path / "b.csv", [_row("江阴市利港恒远机械有限公司", "法人及非法人组织", COMPANY, "文2", "2020-09-28")])
+    call_command("import", str(path2), "--category", "admin_penalty", "--department", "zhzfj", "--json")
+    assert "已检查" not in capsys.readouterr().err

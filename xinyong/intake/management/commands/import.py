@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import argparse
 import json
+import time
 from argparse import ArgumentParser
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,7 @@ from django.core.management.base import CommandError
 from xinyong.core import clock
 from xinyong.core.commands import XinyongCommand
 from xinyong.core.errors import XinyongError
+from xinyong.intake.readers import human_size
 from xinyong.intake.services import import_file
 from xinyong.org.selectors import find_unit
 
@@ -23,6 +27,12 @@ class Command(XinyongCommand):
         parser.add_argument("--department", help="报送部门（单位编码或名称）")
         parser.add_argument("--submitted-at", help="报送时间（ISO 格式，如 2020-11-20T09:00），默认为当前时间")
         parser.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+        parser.add_argument(
+            "--progress",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="在标准错误输出上显示进度（默认：终端中显示）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -35,12 +45,18 @@ class Command(XinyongCommand):
         try:
             department = find_unit(options["department"]) if options["department"] else None
             result = import_file(
-                path=path, category_code=options["category"], department=department, submitted_at=submitted_at
+                path=path,
+                category_code=options["category"],
+                department=department,
+                submitted_at=submitted_at,
+                progress=self._progress_bar(path) if self._show_progress(options) else None,
             )
         except XinyongError as exc:
             if options["json"]:
                 self.stdout.write(json.dumps({"error": exc.as_dict()}, ensure_ascii=False))
             raise CommandError(f"{exc.message}（{exc.code}）") from exc
+        if self._show_progress(options):
+            self.stderr.write("")
         if options["json"]:
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
             return
@@ -55,3 +71,21 @@ class Command(XinyongCommand):
             self.stdout.write(f"  第{error['row']}行【{error['field']}】{error['message']}（{error['code']}）")
         if len(result.errors) > 200:
             self.stdout.write(f"  ……另有 {len(result.errors) - 200} 条错误，请用 --json 查看全部。")
+
+    def _show_progress(self, options: dict[str, Any]) -> bool:
+        if options["progress"] is not None:
+            return bool(options["progress"])
+        return self.stderr.isatty()
+
+    def _progress_bar(self, path: Path) -> Callable[[int], None]:
+        started = time.monotonic()
+        size = path.stat().st_size
+
+        def show(rows: int) -> None:
+            elapsed = max(time.monotonic() - started, 1e-6)
+            self.stderr.write(
+                f"\r已检查 {rows:,} 行（{rows / elapsed:,.0f} 行/秒，文件 {human_size(size)}）", ending=""
+            )
+            self.stderr.flush()
+
+        return show
