@@ -138,3 +138,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+from xinyong.settings_tasks import (  # noqa: E402
+    EXTRA_APPS,
+    TASKS,  # noqa: F401
+    XINYONG_BACKGROUND_IMPORT_BYTES,  # noqa: F401
+    XINYONG_TASKS_BACKEND,  # noqa: F401
+)
+
+INSTALLED_APPS += EXTRA_APPS

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from xinyong.api import api
+
 admin.site.site_header = "xinyong 公共信用信息平台 管理后台"
 admin.site.site_title = "xinyong 管理后台"
 admin.site.index_title = "基础数据管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("", include("xinyong.web.urls")),
 ]

@@ -66,3 +66,99 @@ class RejectedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id} 第{self.row_number}行"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "导入中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "未导入"
+
+
+class ImportJob(models.Model):
+    """One submitted file on its way through `import_file`, from the browser or the API.
+
+    Written outside the batch's transaction, so its status and the rows read so far are visible while the
+    batch runs; the batch itself still lands whole or not at all.
+    """
+
+    category_code = models.CharField("信息类别编码", max_length=64)
+    department = models.ForeignKey(
+        "org.Unit", verbose_name="报送部门", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField("渠道", max_length=10, choices=BatchChannel.choices, default=BatchChannel.WEB)
+    original_name = models.CharField("原始文件名", max_length=255)
+    stored_path = models.CharField("上传文件暂存路径", max_length=500)
+    size = models.PositiveBigIntegerField("文件大小", default=0)
+    submitted_at = models.DateTimeField("报送时间")
+    status = models.CharField(
+        "状态", max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED, db_index=True
+    )
+    rows_read = models.PositiveIntegerField("已读取行数", default=0)
+    result = models.JSONField("导入结果", null=True, blank=True)
+    error_code = models.CharField("错误代码", max_length=40, blank=True)
+    error_message = models.TextField("错误说明", blank=True)
+    batch = models.ForeignKey(
+        Batch, verbose_name="报送批次", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提交人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    token = models.ForeignKey(
+        "intake.ApiToken", verbose_name="接口令牌", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="jobs",
+    )
+    task_id = models.CharField("后台任务编号", max_length=64, blank=True)
+    request_id = models.CharField("请求编号", max_length=64, blank=True)
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    created_at = models.DateTimeField("提交时间")
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"导入任务 {self.pk} {self.original_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+
+
+class ApiToken(models.Model):
+    """The key of one departmental system to the API, bound to its department. Only a hash is kept."""
+
+    name = models.CharField("系统名称", max_length=100)
+    department = models.ForeignKey(
+        "org.Unit", verbose_name="报送部门", on_delete=models.PROTECT, related_name="api_tokens"
+    )
+    token_hash = models.CharField("令牌哈希（SHA-256）", max_length=64, unique=True)
+    prefix = models.CharField("令牌前缀", max_length=16)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间")
+    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["department", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """How the token appears as an actor in batches, jobs and audit events."""
+        return f"token:{self.name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -48,6 +48,7 @@ class ImportResult:
     created: int = 0
     revised: int = 0
     unchanged: int = 0
+    replaced: int = 0
     header_row: int | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
@@ -63,6 +64,7 @@ class ImportResult:
             "created": self.created,
             "revised": self.revised,
             "unchanged": self.unchanged,
+            "replaced": self.replaced,
             "header_row": self.header_row,
             "errors": self.errors,
             "warnings": self.warnings,
@@ -148,6 +150,10 @@ def import_file(
         Batch.objects.filter(pk=batch.pk).update(
             rows=result.rows, accepted=result.accepted, rejected=result.rejected, late=result.late
         )
+        # Local import: corrections builds on this module's helpers.
+        from xinyong.intake.corrections import rejected_rows_replace
+
+        result.replaced = rejected_rows_replace(batch=batch, keys=writer.first_row_of_key.keys())
         audit_record(
             actor=actor,
             action="intake.batch_imported",
@@ -163,6 +169,7 @@ def import_file(
                 "late": result.late,
                 "created": result.created,
                 "revised": result.revised,
+                "replaced": result.replaced,
             },
         )
     return result

@@ -59,6 +59,12 @@ def units_for_role(user: Any, role: Role) -> QuerySet[Unit]:
 
 def require_role(user: Any, role: Role, unit: Unit | None = None) -> None:
     """Refuse unless the user holds the role (for the unit, when one is given); credit admins hold every role."""
+    acts_for = getattr(user, "acts_for_unit_id", None)
+    if acts_for is not None:
+        # A departmental system's API token reports for its own department and does nothing else.
+        if role == Role.REPORTER and unit is not None and unit.pk == acts_for:
+            return
+        raise XinyongError(ErrorCode.FORBIDDEN, "该接口令牌不能为其他部门报送，也不能做报送以外的操作。")
     if user is None or getattr(user, "is_superuser", False):
         return
     for held in (role, Role.CREDIT_ADMIN):

@@ -27,7 +27,9 @@ SECTION_ROLES: Final[dict[str, frozenset[str] | None]] = {
     "org": ALL_ROLES,
     "catalog": ALL_ROLES,
     "batches": frozenset({Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER}),
+    "upload": frozenset({Role.CREDIT_ADMIN, Role.REPORTER}),
     "subjects": frozenset(SUBJECT_VIEW_ROLES),
+    "quality": frozenset({Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER}),
     "calendar": ALL_ROLES,
     "audit": frozenset({Role.CREDIT_ADMIN, Role.AUDITOR}),
 }

@@ -31,8 +31,10 @@ _SECTIONS: Final[tuple[tuple[str, str, str], ...]] = (
     ("home", "首页", "web:home"),
     ("org", "组织机构", "web:org"),
     ("catalog", "信息目录", "web:catalog"),
+    ("upload", "上传报送", "web:intake_upload"),
     ("batches", "报送批次", "web:batches"),
     ("subjects", "信用主体", "web:subjects"),
+    ("quality", "归集质量", "web:quality"),
     ("calendar", "工作日历", "web:calendar"),
     ("audit", "审计日志", "web:audit"),
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinyong.web import views
+from xinyong.web import views, views_files, views_intake, views_quality
 
 app_name = "web"
 
@@ -11,10 +11,17 @@ urlpatterns = [
     path("org/", views.org, name="org"),
     path("catalog/", views.catalog, name="catalog"),
     path("catalog/<int:pk>/", views.category, name="category"),
+    path("catalog/<int:pk>/template.xlsx", views_files.category_template, name="category_template"),
     path("batches/", views.batches, name="batches"),
     path("batches/<int:pk>/", views.batch, name="batch"),
+    path("batches/<int:batch_pk>/rows/<int:row_pk>/", views_intake.row_correct, name="row_correct"),
+    path("batches/<int:batch_pk>/rows/<int:row_pk>/discard/", views_intake.row_discard, name="row_discard"),
+    path("intake/upload/", views_intake.upload, name="intake_upload"),
+    path("intake/jobs/<int:pk>/", views_intake.job, name="intake_job"),
+    path("batches/<int:pk>/rejected.xlsx", views_files.batch_rejected, name="batch_rejected"),
     path("subjects/", views.subjects, name="subjects"),
     path("subjects/<int:pk>/", views.subject, name="subject"),
+    path("quality/", views_quality.quality, name="quality"),
     path("calendar/", views.calendar, name="calendar"),
     path("audit/", views.audit, name="audit"),
 ]

@@ -1,0 +1,169 @@
+"""The JSON API under /api/v1 (django-ninja): thin adapters over the apps' services and selectors.
+
+Every error answers `{"code": …, "message": …}` with a fitting HTTP status. The OpenAPI description is at
+/api/v1/openapi.json and the docs page at /api/v1/docs, whose Swagger UI comes from the static files django-ninja
+ships (never from a CDN: the platform runs on an intranet).
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import Swagger
+
+from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.intake.api import router as intake_router
+
+logger = logging.getLogger(__name__)
+
+
+class ApiErrorCode(StrEnum):
+    """Stable codes of failures that belong to the API itself rather than to a service."""
+
+    UNAUTHORIZED = "E_UNAUTHORIZED"
+    NOT_FOUND = "E_NOT_FOUND"
+    BAD_REQUEST = "E_BAD_REQUEST"
+    REQUEST_TOO_LARGE = "E_REQUEST_TOO_LARGE"
+    INTERNAL = "E_INTERNAL"
+
+
+# HTTP status of a service's error code; anything not listed is 400.
+_STATUS: dict[str, int] = {
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.UNKNOWN_CATEGORY: 404,
+    ErrorCode.UNKNOWN_DEPARTMENT: 404,
+    ErrorCode.DUPLICATE_FILE: 409,
+    ErrorCode.FILE_TOO_LARGE: 413,
+    ErrorCode.FILE_UNREADABLE: 422,
+    ErrorCode.FILE_EMPTY: 422,
+    ErrorCode.FILE_ENCRYPTED: 422,
+    ErrorCode.SHEET_NOT_FOUND: 422,
+    ErrorCode.HEADER_NOT_FOUND: 422,
+    ErrorCode.COLUMNS_MISSING: 422,
+    ErrorCode.NO_DATA_ROWS: 422,
+    ErrorCode.CALENDAR_YEAR_UNKNOWN: 422,
+    ApiErrorCode.UNAUTHORIZED: 401,
+    ApiErrorCode.NOT_FOUND: 404,
+    ApiErrorCode.REQUEST_TOO_LARGE: 413,
+    ApiErrorCode.INTERNAL: 500,
+    "E_IMPORT_INTERNAL": 500,
+    "E_IMPORT_NOT_QUEUED": 503,
+}
+
+
+def status_of(code: str) -> int:
+    return _STATUS.get(str(code), 400)
+
+
+class LocalSwagger(Swagger):
+    """Swagger UI from django-ninja's own static files; never the CDN page django-ninja falls back to."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        if "ninja" not in settings.INSTALLED_APPS:
+            return HttpResponse(
+                "<!doctype html><meta charset='utf-8'><title>API 文档</title>"
+                f"<p>接口文档页需要在 INSTALLED_APPS 中加入 ninja。OpenAPI 描述：<a href='{self.settings['url']}'>"
+                f"{self.settings['url']}</a></p>",
+                status=503,
+            )
+        import json
+
+        context = {"swagger_settings": json.dumps(self.settings, indent=1), "api": api, "add_csrf": False}
+        return render(request, self.template, context)
+
+
+api = NinjaAPI(
+    title="xinyong 公共信用信息平台 API",
+    version="v1",
+    description=(
+        "各部门业务系统报送信用信息的接口。认证：`Authorization: Bearer <令牌>`，令牌由信用办用 "
+        "`xinyong token create --department 单位编码 --name 系统名称` 创建，绑定报送部门，只显示一次。"
+        '出错时返回 `{"code": 错误代码, "message": 中文说明}`。'
+    ),
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    # The validator badge of Swagger UI would call an outside service.
+    docs=LocalSwagger(settings={"validatorUrl": None, "persistAuthorization": False}),
+)
+api.add_router("/intake/", intake_router)
+
+
+def error_response(
+    request: HttpRequest, code: str, message: str, *, status: int | None = None, **extra: Any
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": str(code), "message": message, **extra}, status=status or status_of(code)
+    )
+
+
+@api.exception_handler(XinyongError)
+def _xinyong_error(request: HttpRequest, exc: XinyongError) -> HttpResponse:
+    job = getattr(exc, "job_id", None)
+    return error_response(request, exc.code, exc.message, **({"job": job} if job else {}))
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = error_response(
+        request,
+        ApiErrorCode.UNAUTHORIZED,
+        "缺少或无效的接口令牌。请在请求头中加入 Authorization: Bearer <令牌>；令牌由信用办创建，已吊销的不能再用。",
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="xinyong"'
+    return response
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    details = [
+        {"where": ".".join(str(part) for part in error.get("loc", ())), "problem": str(error.get("msg", ""))}
+        for error in exc.errors
+    ]
+    where = "；".join(f"{d['where']}：{d['problem']}" for d in details[:5])
+    return error_response(
+        request, ApiErrorCode.BAD_REQUEST, f"请求内容不符合接口要求：{where}", details=details
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, ApiErrorCode.NOT_FOUND, str(exc) or "请求的对象不存在。")
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def _object_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    return error_response(request, ApiErrorCode.NOT_FOUND, str(exc) or "请求的对象不存在。")
+
+
+@api.exception_handler(PermissionDenied)
+def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error_response(request, ErrorCode.FORBIDDEN, str(exc) or "无权访问。")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, ApiErrorCode.BAD_REQUEST, str(exc), status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def _internal(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(
+            request,
+            ApiErrorCode.REQUEST_TOO_LARGE,
+            "请求体过大。数据较多时请改用文件接口 POST /api/v1/intake/{类别}/file 报送，或分批报送。",
+        )
+    logger.exception("API request failed: %s %s", request.method, request.path)
+    return error_response(
+        request, ApiErrorCode.INTERNAL, "服务器内部错误，请稍后重试；如仍不成功，请联系信用办管理员。"
+    )
