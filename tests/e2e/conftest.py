@@ -37,7 +37,7 @@ NOW = "2026-11-26T10:00:00+08:00"
 @pytest.fixture(scope="session")
 def chromium_browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run `make chromium` (Debian package chromium)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

@@ -30,12 +30,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from xinyong.catalog.models import Category, CategoryKind, CycleKind, Field, FieldType
+from xinyong.catalog.models import Category, CycleKind, Field, FieldType
 from xinyong.core import clock, identifiers
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.intake import values as cell_values
 from xinyong.intake.models import Batch, RejectedRow
-from xinyong.intake.schema import FieldSpec, Schema
+from xinyong.intake.schema import schema_of
 from xinyong.intake.validation import RowValidator
 from xinyong.subjects.models import PartyCategory
 
@@ -275,36 +275,6 @@ class _ExamplePlan:
     unit: UnitExample | None
 
 
-def schema_from(category: Category, fields: Sequence[Field]) -> Schema:
-    """The validator's view of a category from fields already read (as `schema_of`, without a query)."""
-    return Schema(
-        code=category.code,
-        version=category.version,
-        name=category.name,
-        is_registry=category.kind == CategoryKind.REGISTRY,
-        fields=tuple(
-            FieldSpec(
-                code=f.code,
-                name=f.name,
-                type=f.type,
-                required=f.required,
-                max_length=f.max_length,
-                choices=tuple(f.choices or ()),
-                choice_aliases=dict(f.choice_aliases or {}),
-                aliases=tuple(f.aliases or ()),
-                sensitive=f.sensitive,
-            )
-            for f in fields
-        ),
-        rules=tuple(category.rules or ()),
-        subject_mapping=dict(category.subject_mapping or {}),
-        key_fields=tuple(category.key_fields or ()),
-        decision_date_field=category.decision_date_field,
-        cycle_kind=category.cycle_kind,
-        cycle_workdays=category.cycle_workdays,
-    )
-
-
 def _plan(
     category: Category, fields: Sequence[Field], unit: UnitExample | None, today: dt.date
 ) -> _ExamplePlan:
@@ -415,7 +385,7 @@ def example_row(
         row[field.code] = value
     by_code = {f.code: f for f in fields}
     validator = RowValidator(
-        schema_from(category, fields), submitted_on=today, present_columns=frozenset(by_code)
+        schema_of(category, fields), submitted_on=today, present_columns=frozenset(by_code)
     )
     for _ in range(5):
         checked = validator.check(row)

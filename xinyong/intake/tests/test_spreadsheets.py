@@ -30,6 +30,7 @@ from xinyong.core.identifiers import (
 )
 from xinyong.intake import spreadsheets
 from xinyong.intake.models import Batch, RejectedRow, RejectedRowStatus
+from xinyong.intake.schema import schema_of
 from xinyong.intake.services import ImportResult, import_file
 from xinyong.intake.spreadsheets import safe_cell, safe_value
 from xinyong.intake.validation import RowValidator
@@ -267,7 +268,7 @@ def test_example_row_passes_the_checks_even_before_the_catalog_example_date(
     fields = fields_of(category)
     early = dt.date(2020, 3, 2)  # before the example decision date 2020-11-19
     row = spreadsheets.example_row(category, fields, today=early)
-    checked = RowValidator(spreadsheets.schema_from(category, fields), submitted_on=early).check(row)
+    checked = RowValidator(schema_of(category, fields), submitted_on=early).check(row)
     assert checked.ok, checked.errors
 
 
