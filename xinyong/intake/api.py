@@ -17,6 +17,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 
@@ -35,6 +36,7 @@ from xinyong.intake.models import (
 )
 from xinyong.intake.readers import human_size
 from xinyong.intake.schema import schema_of
+from xinyong.intake.quality import department_quality
 from xinyong.intake.tokens import token_authenticate
 
 ROWS_PAGE_MAX = 2000
@@ -153,6 +155,20 @@ def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
     if job is None:
         raise Http404(f"导入任务 {job_id} 不存在，或不属于本部门")
     return job_out(job)
+
+
+@router.get(
+    "/quality",
+    response={200: dict[str, Any], 401: ErrorOut, 422: ErrorOut},
+    url_name="intake_quality",
+    summary="本部门的归集质量（考核指标三、1–3）",
+)
+def get_quality(request: HttpRequest, year: int) -> dict[str, Any]:
+    """Coverage, non-compliance rate and late items of the token's department for a year, with the reasons."""
+    token = _token(request)
+    if not 2000 <= year <= 2100:
+        raise HttpError(422, f"年份 {year} 不在有效范围内")
+    return department_quality(unit=token.department, year=year).as_dict()
 
 
 @router.get(

@@ -355,3 +355,21 @@ def test_docs_page_loads_swagger_from_local_static_files(client: Client, setting
     assert "/static/ninja/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
     assert '"validatorUrl": null' in html
+
+
+# -- quality ----------------------------------------------------------------------------------------------------
+
+
+def test_quality_of_the_tokens_department(client: Client, secret: str) -> None:
+    posted = _post_rows(client, secret, _rows("Q"))
+    assert posted.status_code == 200, posted.content
+    response = client.get(f"/api/v1/intake/quality?year={DECIDED.year}", **_auth(secret))
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert (body["code"], body["year"]) == ("zhzfj", DECIDED.year)
+    assert "admin_penalty" in body["coverage"]["provided"]
+    # One of the two rows was rejected on receipt.
+    assert (body["validity"]["rows"], body["validity"]["noncompliant"]) == (2, 1)
+    assert body["validity"]["rate_percent"] == 50
+    assert client.get(f"/api/v1/intake/quality?year={DECIDED.year}").status_code == 401
+    assert client.get("/api/v1/intake/quality?year=1800", **_auth(secret)).status_code == 422
