@@ -34,9 +34,9 @@ from xinyong.intake.models import (
     RejectedRow,
     RejectedRowStatus,
 )
+from xinyong.intake.quality import department_quality
 from xinyong.intake.readers import human_size
 from xinyong.intake.schema import schema_of
-from xinyong.intake.quality import department_quality
 from xinyong.intake.tokens import token_authenticate
 
 ROWS_PAGE_MAX = 2000
