@@ -368,11 +368,16 @@ def _record_key(schema: Schema, checked: CheckedRow) -> str:
 
     Clerks write 澄综执罚〔2020〕1号 with whatever brackets their keyboard offers; they are one decision.
     """
-    parts = []
-    for code in schema.key_fields:
-        text = unicodedata.normalize("NFKC", str(checked.values.get(code, "")))
-        parts.append("".join(text.split()).translate(_KEY_BRACKETS).upper())
-    return "|".join(parts)[:300]
+    return record_key_of([str(checked.values.get(code, "")) for code in schema.key_fields])
+
+
+def record_key_of(parts: list[str]) -> str:
+    """The stored key of a record from its key fields' values, however the clerk wrote them."""
+    normalised = []
+    for part in parts:
+        text = unicodedata.normalize("NFKC", part)
+        normalised.append("".join(text.split()).translate(_KEY_BRACKETS).upper())
+    return "|".join(normalised)[:300]
 
 
 def _field_label(schema: Schema, code: str) -> str:

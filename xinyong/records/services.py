@@ -73,7 +73,9 @@ def records_upsert(
             new_rows.append((draft, timing))
             continue
         record = found
-        if record.data == draft.data and record.status == RecordStatus.ACTIVE:
+        # A revoked record stays revoked when a department sends the decision again (e.g. in a full monthly
+        # dump): only an explicit service call brings it back.
+        if record.data == draft.data:
             result.unchanged += 1
             continue
         history.append(
@@ -94,8 +96,6 @@ def records_upsert(
         record.deadline = timing.deadline
         record.is_late = timing.is_late
         record.late_workdays = timing.late_workdays
-        record.status = RecordStatus.ACTIVE
-        record.status_reason = ""
         record.updated_at = now
         revised.append(record)
     _insert_records(
@@ -106,7 +106,7 @@ def records_upsert(
         revised,
         [
             "version", "data", "subject_id", "batch", "decision_date", "deadline", "is_late", "late_workdays",
-            "status", "status_reason", "updated_at",
+            "updated_at",
         ],
         batch_size=2000,
     )
