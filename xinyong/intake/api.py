@@ -225,19 +225,17 @@ def get_batch(request: HttpRequest, batch_id: int, offset: int = 0, limit: int =
     }
 
 
+# Both ways of submitting answer alike: done (200), queued (202) or refused with a code and a message.
+_SUBMIT_RESPONSES: dict[int, Any] = {
+    200: JobOut,
+    202: JobOut,
+    **{status: ErrorOut for status in (400, 401, 403, 404, 409, 413, 422)},
+}
+
+
 @router.post(
     "/{category}/rows",
-    response={
-        200: JobOut,
-        202: JobOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        413: ErrorOut,
-        422: ErrorOut,
-    },
+    response=_SUBMIT_RESPONSES,
     summary="报送数据行（JSON）",
     description="数据行写成 CSV 文件后按文件导入（与网页上传、命令行同一路径），原样留存。数据较多时进入后台处理，"
     "返回 202 和任务编号，用 GET /api/v1/intake/jobs/{id} 查询进度。",
@@ -267,17 +265,7 @@ def post_rows(request: HttpRequest, category: str, payload: RowsIn) -> Status[di
 
 @router.post(
     "/{category}/file",
-    response={
-        200: JobOut,
-        202: JobOut,
-        400: ErrorOut,
-        401: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        413: ErrorOut,
-        422: ErrorOut,
-    },
+    response=_SUBMIT_RESPONSES,
     summary="报送文件（.xlsx、.xls、.csv）",
     description="multipart/form-data，文件字段名 file。文件较大时进入后台处理，返回 202 和任务编号。",
 )

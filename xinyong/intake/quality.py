@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from django.db import connection
 from django.db.models import (
@@ -584,13 +584,16 @@ class CategoryQuality:
         }
 
 
-@dataclass(frozen=True)
-class IndicatorResult:
-    number: str
-    name: str
-    points: Decimal
-    deduction: Decimal
-    reason: str
+class _Scored:
+    """Points, deduction and score as the pages print them; `points` and `deduction` come from the subclass."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def points(self) -> Decimal: ...
+
+        @property
+        def deduction(self) -> Decimal: ...
 
     @property
     def score(self) -> Decimal:
@@ -607,6 +610,16 @@ class IndicatorResult:
     @property
     def score_text(self) -> str:
         return pts(self.score)
+
+
+@dataclass(frozen=True)
+class IndicatorResult(_Scored):
+    number: str
+    name: str
+    points: Decimal
+    deduction: Decimal
+    reason: str
+
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -627,7 +640,7 @@ class MonthFigure:
 
 
 @dataclass
-class DepartmentQuality:
+class DepartmentQuality(_Scored):
     unit_id: int
     unit_code: str
     unit_name: str
@@ -711,21 +724,6 @@ class DepartmentQuality:
     def deduction(self) -> Decimal:
         return sum((i.deduction for i in self.indicators), Decimal(0))
 
-    @property
-    def score(self) -> Decimal:
-        return self.points - self.deduction
-
-    @property
-    def points_text(self) -> str:
-        return pts(self.points)
-
-    @property
-    def deduction_text(self) -> str:
-        return pts(self.deduction)
-
-    @property
-    def score_text(self) -> str:
-        return pts(self.score)
 
     @property
     def is_idle(self) -> bool:
