@@ -8,6 +8,13 @@ from django.db import models
 class RecordStatus(models.TextChoices):
     ACTIVE = "active", "有效"
     REVOKED = "revoked", "已撤销"
+    REPAIRED = "repaired", "已信用修复"
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", "轻微"
+    GENERAL = "general", "一般"
+    SERIOUS = "serious", "严重"
 
 
 class Record(models.Model):
@@ -31,6 +38,11 @@ class Record(models.Model):
     late_workdays = models.IntegerField("迟报工作日数", null=True, blank=True, default=0)
     status = models.CharField("状态", max_length=10, choices=RecordStatus.choices, default=RecordStatus.ACTIVE)
     status_reason = models.CharField("状态说明", max_length=300, blank=True)
+    # Publicity (公示): the last day a record may be shown in public; NULL means it is never shown in public.
+    severity = models.CharField("失信程度", max_length=10, choices=Severity.choices, blank=True)
+    publicity_regime = models.CharField("公示期限规则版本", max_length=64, blank=True)
+    publicity_end = models.DateField("公示截止日期", null=True, blank=True)
+    under_objection = models.BooleanField("异议中", default=False)
     created_at = models.DateTimeField("创建时间")
     updated_at = models.DateTimeField("更新时间")
 
@@ -43,6 +55,7 @@ class Record(models.Model):
         indexes = [
             models.Index(fields=["source_unit", "category_code", "decision_date"]),
             models.Index(fields=["subject", "category_code"]),
+            models.Index(fields=["category_code", "publicity_end"]),
         ]
 
     def __str__(self) -> str:

@@ -117,7 +117,7 @@ def records_upsert(
 _INSERT_FIELDS = (
     "category_id", "category_code", "subject_id", "source_unit_id", "batch_id", "key", "version", "data",
     "decision_date", "submitted_at", "deadline", "is_late", "late_workdays", "status", "status_reason", "created_at",
-    "updated_at",
+    "updated_at", "severity", "publicity_regime", "publicity_end", "under_objection",
 )
 
 
@@ -141,7 +141,7 @@ def _insert_records(
             category.pk, category.code, draft.subject_id, source_unit_id, batch.pk, draft.key, 1,
             ops.adapt_json_value(draft.data, None), ops.adapt_datefield_value(draft.decision_date), submitted,
             ops.adapt_datefield_value(timing.deadline), timing.is_late, timing.late_workdays, active, "", created,
-            created,
+            created, "", "", None, False,
         )
         for draft, timing in rows
     ]
