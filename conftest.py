@@ -29,3 +29,11 @@ def frozen_now() -> Iterator[Any]:
 @pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # The public rate limits count in the cache: one test's requests must not use up the next one's budget.
+    from django.core.cache import cache
+
+    cache.clear()

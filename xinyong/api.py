@@ -21,6 +21,8 @@ from ninja.openapi.docs import Swagger
 
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.intake.api import router as intake_router
+from xinyong.portal.api import router as public_router
+from xinyong.records.api import router as records_router
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +89,7 @@ api = NinjaAPI(
     description=(
         "各部门业务系统报送信用信息的接口。认证：`Authorization: Bearer <令牌>`，令牌由信用办用 "
         "`xinyong token create --department 单位编码 --name 系统名称` 创建，绑定报送部门，只显示一次。"
+        "`/api/v1/public/` 下是信用信息公示的开放接口，无需令牌；部门系统带令牌并填写查询事由可查询内部视图（记入审计日志）。"
         '出错时返回 `{"code": 错误代码, "message": 中文说明}`。'
     ),
     urls_namespace="api",
@@ -96,6 +99,8 @@ api = NinjaAPI(
     docs=LocalSwagger(settings={"validatorUrl": None, "persistAuthorization": False}),
 )
 api.add_router("/intake/", intake_router)
+api.add_router("/public/", public_router)
+api.add_router("/records/", records_router)
 
 
 def error_response(

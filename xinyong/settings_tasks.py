@@ -33,3 +33,5 @@ TASKS = {"default": {"BACKEND": _BACKENDS[XINYONG_TASKS_BACKEND], "QUEUES": ["de
 
 # Uploads larger than this are imported in the background, with progress; smaller ones while the page waits.
 XINYONG_BACKGROUND_IMPORT_BYTES = int(os.environ.get("XINYONG_BACKGROUND_IMPORT_BYTES", str(2 * 1024 * 1024)))
+# A background import silent this long was left behind by a dead worker and is marked failed.
+XINYONG_IMPORT_STALE_SECONDS = int(os.environ.get("XINYONG_IMPORT_STALE_SECONDS", "300"))

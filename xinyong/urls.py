@@ -10,5 +10,7 @@ admin.site.index_title = "基础数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("public/", include("xinyong.portal.urls")),
+    path("check/", include("xinyong.lists.urls")),
     path("", include("xinyong.web.urls")),
 ]

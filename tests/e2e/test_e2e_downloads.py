@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.browser import sign_in
 from xinyong.audit.models import AuditEvent
 from xinyong.intake.models import RejectedRow
 from xinyong.intake.services import import_file
@@ -20,13 +21,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 DECIDED = dt.date(2026, 11, 2)
 
-
-def _sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
 
 
 def test_reporter_downloads_rejected_rows_corrects_and_reimports(
@@ -45,7 +39,7 @@ def test_reporter_downloads_rejected_rows_corrects_and_reimports(
     bad = RejectedRow.objects.get(batch_id=result.batch)
     page, base = web_page, live_server.url
 
-    _sign_in(page, base, "reporter")
+    sign_in(page, base, "reporter")
     page.goto(f"{base}/batches/{result.batch}/")
     expect(page.get_by_role("heading", name="未通过校验的数据（1 行）")).to_be_visible()
     with page.expect_download() as info:
@@ -85,7 +79,7 @@ def test_template_downloads_from_the_category_page(web_page: Page, live_server: 
     factories.make_user("handler", [("handler", "zwfwzx")], name="李敏")
     page, base = web_page, live_server.url
 
-    _sign_in(page, base, "handler")
+    sign_in(page, base, "handler")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="信息目录").click()
     page.get_by_role("link", name="行政许可信息").click()
     with page.expect_download() as info:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.browser import sign_in
 from xinyong.web.tests import factories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -17,13 +18,6 @@ DECIDED = dt.date(
     2026, 11, 2
 )  # 7 working days → 2026-11-11; sent 2026-11-26 (the pinned clock): 11 days late
 
-
-def _sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
 
 
 def test_admin_sees_a_chart_and_a_table_per_department(
@@ -40,7 +34,7 @@ def test_admin_sees_a_chart_and_a_table_per_department(
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
-    _sign_in(page, base, "admin")
+    sign_in(page, base, "admin")
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="归集质量").click()
     expect(page.get_by_role("heading", name="2026年信息归集质量")).to_be_visible()
 
@@ -104,7 +98,7 @@ def test_reporter_sees_their_unit_only(web_page: Page, live_server: Any, tmp_pat
         tmp_path, department=factories.unit("hbk"), actor=other, decided=DECIDED, tag="B", with_person=False
     )
     page, base = web_page, live_server.url
-    _sign_in(page, base, "reporter")
+    sign_in(page, base, "reporter")
     page.goto(f"{base}/quality/")
     main = page.locator("main")
     expect(main).to_contain_text("仅显示您所在单位的情况")

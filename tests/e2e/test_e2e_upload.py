@@ -4,13 +4,16 @@ corrected until it is accepted."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from xinyong.intake.jobs import import_job_run
+from tests.e2e.browser import sign_in
+from xinyong.core import clock
+from xinyong.intake.jobs import import_job_run, wall_now
 from xinyong.intake.models import ImportJob, ImportJobStatus, RejectedRow, RejectedRowStatus
 from xinyong.records.models import Record
 from xinyong.web.tests import factories
@@ -22,13 +25,6 @@ IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBa
 # Stores the task without running it, so the test decides when the "worker" runs.
 STORED_ONLY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 
-
-def _sign_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(factories.PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="工作台")).to_be_visible()
 
 
 def _penalties(tmp_path: Path, name: str = "十一月行政处罚.csv") -> Path:
@@ -70,7 +66,7 @@ def test_upload_result_table_and_correction_until_accepted(
     factories.load_reference()
     factories.make_user("reporter", [("reporter", "zhzfj")], name="钱立")
     page, base = web_page, live_server.url
-    _sign_in(page, base, "reporter")
+    sign_in(page, base, "reporter")
 
     _upload(page, base, _penalties(tmp_path))
     outcome = page.locator("#upload-outcome")
@@ -117,6 +113,13 @@ def test_upload_result_table_and_correction_until_accepted(
     record = Record.objects.get(key__startswith="澄利综执罚〔2026〕W2号")
     assert record.data["CF_SY"] == "未按规定设置消防安全标志"
 
+    # The batch page says who corrected the row and when, and leads to the record it became.
+    expect(page.locator("main table")).to_contain_text("钱立 · 2026-11-26 10:00")
+    page.get_by_role("link", name="第 3 行入库后的信用记录").click()
+    expect(page.get_by_role("heading", name="澄利综执罚〔2026〕W2号")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("未按规定设置消防安全标志")
+    assert page.url == f"{base}/records/{record.pk}/"
+
 
 def test_a_background_job_is_followed_until_it_is_done(
     web_page: Page, live_server: Any, tmp_path: Path, settings: Any
@@ -126,7 +129,7 @@ def test_a_background_job_is_followed_until_it_is_done(
     factories.load_reference()
     factories.make_user("reporter", [("reporter", "zhzfj")])
     page, base = web_page, live_server.url
-    _sign_in(page, base, "reporter")
+    sign_in(page, base, "reporter")
 
     _upload(page, base, _penalties(tmp_path, "大文件.csv"))
     outcome = page.locator("#upload-outcome")
@@ -140,3 +143,35 @@ def test_a_background_job_is_followed_until_it_is_done(
     expect(outcome.locator('[data-status="done"]')).to_be_visible(timeout=10_000)
     expect(outcome).to_contain_text("“违法事实”为必填项，不能为空")
     expect(outcome.get_by_role("link", name="逐行更正未通过的数据")).to_be_visible()
+
+
+def test_a_job_abandoned_by_a_killed_worker_turns_failed_on_the_page(
+    web_page: Page, live_server: Any, tmp_path: Path, settings: Any
+) -> None:
+    settings.TASKS = STORED_ONLY
+    settings.XINYONG_BACKGROUND_IMPORT_BYTES = 100
+    settings.XINYONG_IMPORT_STALE_SECONDS = 60
+    factories.load_reference()
+    factories.make_user("reporter", [("reporter", "zhzfj")])
+    page, base = web_page, live_server.url
+    sign_in(page, base, "reporter")
+
+    _upload(page, base, _penalties(tmp_path, "大文件.csv"))
+    outcome = page.locator("#upload-outcome")
+    expect(outcome.locator('[data-status="queued"]')).to_be_visible()
+    job = ImportJob.objects.get()
+    # What a worker killed half-way leaves behind: "running", 5000 rows read, its last heartbeat 2 minutes ago.
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJobStatus.RUNNING, started_at=clock.now(), heartbeat_at=wall_now() - dt.timedelta(minutes=2),
+    )
+    last = (wall_now() - dt.timedelta(minutes=2)).timestamp()
+    Path(f"{job.stored_path}.progress").write_text("5000", encoding="ascii")
+    os.utime(f"{job.stored_path}.progress", (last, last))
+
+    expect(outcome.locator('[data-status="failed"]')).to_be_visible(timeout=10_000)
+    expect(outcome).to_contain_text("后台导入已中断")
+    expect(outcome).to_contain_text("中断前已读取 5000 行")
+    expect(outcome).to_contain_text("请重新上传该文件")
+    job.refresh_from_db()
+    assert (job.status, job.error_code) == (ImportJobStatus.FAILED, "E_IMPORT_STALE")
+    assert not Path(job.stored_path).exists()

@@ -38,6 +38,14 @@ def today() -> dt.date:
     return now().astimezone(LOCAL_TZ).date()
 
 
+def pinned() -> dt.datetime | None:
+    """The fixed instant the clock shows, or None when it follows the real time (pages show a banner)."""
+    if _override is not None:
+        return _override
+    value = os.environ.get("XINYONG_NOW")
+    return parse_instant(value) if value else None
+
+
 def set_now(instant: dt.datetime | None) -> None:
     global _override
     if instant is not None and instant.tzinfo is None:

@@ -11,6 +11,7 @@ from enum import StrEnum
 class ErrorCode(StrEnum):
     # generic values
     REQUIRED = "E_REQUIRED"
+    IMPORT_WORKER_FAILED = "E_IMPORT_WORKER_FAILED"
     TOO_LONG = "E_TOO_LONG"
     BAD_DATE = "E_BAD_DATE"
     FUTURE_DATE = "E_FUTURE_DATE"
@@ -53,8 +54,19 @@ class ErrorCode(StrEnum):
     NO_DATA_ROWS = "E_NO_DATA_ROWS"
     # calendar
     CALENDAR_YEAR_UNKNOWN = "E_CALENDAR_YEAR_UNKNOWN"
+    # a warning: the record's publicity term follows the rules, not what the department wrote
+    PUBLICITY_TERM_ADJUSTED = "W_PUBLICITY_TERM_ADJUSTED"
+    # red and black lists, joint reward and punishment
+    UNKNOWN_LIST = "E_UNKNOWN_LIST"
+    UNKNOWN_MATTER = "E_UNKNOWN_MATTER"
+    LIST_ENTRY_STATE = "E_LIST_ENTRY_STATE"
+    NO_LEGAL_BASIS = "E_NO_LEGAL_BASIS"
     # permissions
     FORBIDDEN = "E_FORBIDDEN"
+    # protection of the public pages and API
+    RATE_LIMITED = "E_RATE_LIMITED"
+    # the database is held by another writer (SQLite)
+    DATABASE_BUSY = "E_DATABASE_BUSY"
 
 
 class XinyongError(Exception):
@@ -64,6 +76,10 @@ class XinyongError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    def __reduce__(self) -> tuple[type[XinyongError], tuple[ErrorCode, str]]:
+        # Raised in a child process that checks an import, and handed back to the parent through a pipe.
+        return (type(self), (self.code, self.message))
 
     def as_dict(self) -> dict[str, str]:
         return {"code": str(self.code), "message": self.message}

@@ -225,6 +225,20 @@ _PLACE_PREFIXES = sorted(
 )
 # Stripped only right after another place prefix (see module docstring).
 _AFTER_PLACE_PREFIXES = sorted(set(_JIANGYIN_TOWNS) | set(_ZONES), key=len, reverse=True)
+_KNOWN_PLACES = frozenset(_PLACE_PREFIXES) | frozenset(_AFTER_PLACE_PREFIXES)
+
+
+def _by_first_char(prefixes: list[str]) -> dict[str, tuple[str, ...]]:
+    """Prefixes grouped by their first character, longest first as in the table: a name is tried only
+    against the few prefixes that can match it, not all seven hundred (imports key thousands of names)."""
+    groups: dict[str, list[str]] = {}
+    for prefix in prefixes:
+        groups.setdefault(prefix[0], []).append(prefix)
+    return {char: tuple(group) for char, group in groups.items()}
+
+
+_PLACE_INDEX = _by_first_char(_PLACE_PREFIXES)
+_AFTER_PLACE_INDEX = _by_first_char(_AFTER_PLACE_PREFIXES)
 
 # Generic "XX省/市/县/区" prefixes for places not in the tables. Two- or three-character CJK prefixes only
 # (one for 县: 丰县, 沛县), and not when the suffix character is part of an ordinary word (超市, 社区 …,
@@ -324,7 +338,7 @@ def _acceptable_rest(rest: str) -> bool:
 
 
 def _is_place(text: str) -> bool:
-    if text in _PLACE_PREFIXES or text in _AFTER_PLACE_PREFIXES:
+    if text in _KNOWN_PLACES:
         return True
     match = _GENERIC_PLACE.fullmatch(text)
     return match is not None and _generic_place_ok(*_generic_parts(match), "")
@@ -377,9 +391,10 @@ def _place_prefix_ok(prefix: str, rest: str) -> bool:
 
 
 def _strip_place_prefix(core: str, after_place: bool) -> str | None:
-    tables = (_PLACE_PREFIXES, _AFTER_PLACE_PREFIXES) if after_place else (_PLACE_PREFIXES,)
-    for table in tables:
-        for prefix in table:
+    indexes = (_PLACE_INDEX, _AFTER_PLACE_INDEX) if after_place else (_PLACE_INDEX,)
+    first = core[:1]
+    for index in indexes:
+        for prefix in index.get(first, ()):
             if core.startswith(prefix) and _place_prefix_ok(prefix, core[len(prefix) :]):
                 return core[len(prefix) :]
     match = _GENERIC_PLACE.match(core)

@@ -24,7 +24,7 @@ from ninja.security import HttpBearer
 from xinyong.catalog.selectors import category_in_force
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.intake.jobs import import_job_submit, job_rows_read, upload_store
+from xinyong.intake.jobs import import_job_fail_if_stale, import_job_submit, job_rows_read, upload_store
 from xinyong.intake.models import (
     ApiToken,
     Batch,
@@ -113,6 +113,11 @@ class RowErrorOut(Schema):
     status: str = Field(
         description="该行的处理状态：pending 待更正 / corrected 已更正 / replaced 已被新文件替换 / discarded 已作废"
     )
+    resolved_at: Any = Field(default=None, description="处理时间（待更正时为空）")
+    resolved_by: str = Field(default="", description="处理人（人员姓名、接口系统或“系统”）")
+    resolution_reason: str = Field(default="", description="作废原因")
+    record: int | None = Field(default=None, description="更正或替换后入库的信用记录编号")
+    replaced_by: int | None = Field(default=None, description="替换该行的报送批次编号")
 
 
 class BatchOut(Schema):
@@ -154,6 +159,7 @@ def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
     )
     if job is None:
         raise Http404(f"导入任务 {job_id} 不存在，或不属于本部门")
+    import_job_fail_if_stale(job)
     return job_out(job)
 
 
@@ -198,6 +204,11 @@ def get_batch(request: HttpRequest, batch_id: int, offset: int = 0, limit: int =
             "code": str(error.get("code", "")),
             "message": str(error.get("message", "")),
             "status": row.status,
+            "resolved_at": row.resolved_at,
+            "resolved_by": row.resolved_by_label,
+            "resolution_reason": row.resolution_reason,
+            "record": row.record_id,
+            "replaced_by": row.replaced_by_id,
         }
         for row in rows[:limit]
         for error in (row.errors if isinstance(row.errors, list) else [])

@@ -1,8 +1,9 @@
 """Rows held back for correction (待更正数据): corrected in the browser, replaced by a later file, or discarded.
 
-Nothing is lost: a held-back row keeps its original cells and errors whatever becomes of it. A correction is
-checked by the same `RowValidator` and stored by the same `records_upsert` as a file's rows, in one transaction
-with its audit event.
+Nothing is lost: a held-back row keeps its original cells and errors whatever becomes of it, and keeps how it left
+quarantine: who handled it and when, the reason of a discard, the later batch that replaced it and the record it
+became. A correction is checked by the same `RowValidator` and stored by the same `records_upsert` as a file's
+rows, in one transaction with its audit event.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from xinyong.core import clock, workdays
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.timeliness import Timeliness, timeliness
 from xinyong.intake.columns import ColumnPlan, units_by_name
-from xinyong.intake.models import Batch, RejectedRow, RejectedRowStatus
+from xinyong.intake.models import Batch, BatchChannel, RejectedRow, RejectedRowStatus
 from xinyong.intake.schema import Schema, schema_of
 
 # Private helpers of the import path, so that a correction is checked and keyed exactly as a file's row is.
@@ -38,6 +39,8 @@ from xinyong.subjects.services import subjects_resolve
 
 REASON_MAX_LENGTH = 300
 MASK = "******"
+# What a row keeps of how it left quarantine (see `RejectedRow`).
+RESOLUTION_FIELDS = ("resolved_at", "resolved_by", "resolved_by_label", "resolution_reason", "record")
 
 
 class CorrectionErrorCode(StrEnum):
@@ -134,7 +137,8 @@ def rejected_row_correct(*, row: RejectedRow, values: Mapping[str, object], acto
         record = Record.objects.get(category_code=batch.category.code, key=key)
         before_values = row.values if isinstance(row.values, dict) else {}
         row.status = RejectedRowStatus.CORRECTED
-        row.save(update_fields=["status"])
+        _mark_resolved(row, actor=actor, at=now, record=record)
+        row.save(update_fields=["status", *RESOLUTION_FIELDS])
         audit_record(
             actor=actor,
             action="intake.row_corrected",
@@ -143,6 +147,7 @@ def rejected_row_correct(*, row: RejectedRow, values: Mapping[str, object], acto
             before={"status": RejectedRowStatus.PENDING.value, "errors": row.errors},
             after={
                 "status": row.status,
+                "resolved_by": row.resolved_by_label,
                 "batch": batch.pk,
                 "record": record.pk,
                 "record_key": key,
@@ -167,6 +172,30 @@ def _require_pending(row: RejectedRow) -> None:
             CorrectionErrorCode.ROW_NOT_PENDING,
             f"第{row.row_number}行的状态是“{row.get_status_display()}”，不能再更正或作废。",
         )
+
+
+def _actor_name(actor: Any) -> str:
+    """Who handled a row, as the batch page shows it: a person's name, a departmental system, or 系统."""
+    if actor is None:
+        return "系统"
+    if getattr(actor, "acts_for_unit_id", None) is not None:
+        return f"接口：{getattr(actor, 'name', '')}"
+    name = getattr(actor, "display_name", "") or getattr(actor, "username", "")
+    return str(name or actor)
+
+
+def _mark_resolved(
+    row: RejectedRow, *, actor: Any, at: dt.datetime, record: Record | None = None, reason: str = ""
+) -> None:
+    row.resolved_at = at
+    row.resolved_by = actor if getattr(actor, "pk", None) and hasattr(actor, "username") else None
+    row.resolved_by_label = _actor_name(actor)[:150]
+    row.resolution_reason = reason
+    row.record = record
+
+
+def channel_name(channel: str) -> str:
+    return str(dict(BatchChannel.choices).get(channel, channel))
 
 
 def _validator(schema: Schema, now: dt.datetime) -> RowValidator:
@@ -261,14 +290,15 @@ def rejected_row_discard(*, row: RejectedRow, reason: str, actor: Any) -> Reject
         require_role(actor, Role.REPORTER, row.batch.department)
         _require_pending(row)
         row.status = RejectedRowStatus.DISCARDED
-        row.save(update_fields=["status"])
+        _mark_resolved(row, actor=actor, at=clock.now(), reason=reason)
+        row.save(update_fields=["status", *RESOLUTION_FIELDS])
         audit_record(
             actor=actor,
             action="intake.row_discarded",
             obj=row,
             summary=f"作废批次 {row.batch_id} 第{row.row_number}行：{reason}"[:300],
             before={"status": RejectedRowStatus.PENDING.value},
-            after={"status": row.status, "batch": row.batch_id, "reason": reason},
+            after={"status": row.status, "resolved_by": row.resolved_by_label, "batch": row.batch_id, "reason": reason},
         )
     return row
 
@@ -314,7 +344,19 @@ def rejected_rows_replace(*, batch: Batch, keys: Collection[str] | None = None) 
     replaced = [row for key in delivered for row in by_key[key]]
     if not replaced:
         return 0
-    RejectedRow.objects.filter(pk__in=[row.pk for row in replaced]).update(status=RejectedRowStatus.REPLACED)
+    record_ids = _record_ids(category, sorted(delivered))
+    submitter = batch.submitted_by if batch.submitted_by_id else None
+    label = _actor_name(submitter) if submitter else f"{channel_name(batch.channel)}报送（批次 {batch.pk}）"
+    for key in delivered:
+        for row in by_key[key]:
+            row.status = RejectedRowStatus.REPLACED
+            row.resolved_at = now
+            row.resolved_by = submitter
+            row.resolved_by_label = label[:150]
+            row.resolution_reason = ""
+            row.record_id = record_ids.get(key)
+            row.replaced_by = batch
+    RejectedRow.objects.bulk_update(replaced, ["status", *RESOLUTION_FIELDS, "replaced_by"], batch_size=500)
     audit_record(
         actor=None,
         action="intake.rows_replaced",
@@ -322,7 +364,10 @@ def rejected_rows_replace(*, batch: Batch, keys: Collection[str] | None = None) 
         summary=f"批次 {batch.pk} 重新报送了 {len(replaced)} 行待更正数据，原待更正行标记为“已被新文件替换”",
         after={
             "batch": batch.pk,
-            "replaced": [{"id": row.pk, "batch": row.batch_id, "row": row.row_number} for row in replaced],
+            "replaced": [
+                {"id": row.pk, "batch": row.batch_id, "row": row.row_number, "record": row.record_id}
+                for row in replaced
+            ],
         },
     )
     return len(replaced)
@@ -337,6 +382,17 @@ def _key_of(schema: Schema, validator: RowValidator, row: RejectedRow) -> str:
     if any(not checked.values.get(code) for code in schema.key_fields):
         return ""
     return _record_key(schema, checked)
+
+
+def _record_ids(category: Category, keys: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), 900):
+        found.update(
+            Record.objects.filter(category_code=category.code, key__in=keys[start : start + 900]).values_list(
+                "key", "pk"
+            )
+        )
+    return found
 
 
 def _delivered(batch: Batch, category: Category, wanted: list[str], keys: Collection[str] | None) -> set[str]:

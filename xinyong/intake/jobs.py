@@ -7,11 +7,22 @@ outcome outside the batch's transaction, so a page or a departmental system can 
 
 Progress while the batch's transaction is open is written through a second database connection. SQLite has
 one writer at a time and the batch holds it, so there the count goes to a small file beside the upload instead.
+
+Progress is also the job's heartbeat: the claim and every progress write say the process is alive (the count's
+row on PostgreSQL, the progress file's time on SQLite). A job silent for `XINYONG_IMPORT_STALE_SECONDS` was left
+behind by a process that died (killed, out of memory, the machine restarted): whoever next looks at it marks it
+failed with a message, so it never spins forever. Its batch never landed (a batch lands whole or not at all), so
+the clerk only has to send the file again. There is no heartbeat thread: the import forks a checking process only
+when it is its process's one thread.
+
+The uploaded file is removed once its job has finished or failed; the batch's kept original stays under
+media/intake.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import time
 import uuid
@@ -21,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django_tasks import task
 
@@ -44,6 +55,10 @@ DEFAULT_BACKGROUND_BYTES = 2 * 1024 * 1024
 RESULT_ERRORS_KEPT = 1000
 # Progress is written at most this often (seconds), however small the chunks.
 PROGRESS_INTERVAL = 0.5
+# How long a running job may go without a sign of life before it counts as abandoned (seconds). Progress comes
+# after every chunk of rows; the longest silences are reading a large spreadsheet before its first chunk and the
+# commit of a large batch, both well within this.
+DEFAULT_STALE_SECONDS = 300.0
 
 
 class JobErrorCode(StrEnum):
@@ -51,10 +66,22 @@ class JobErrorCode(StrEnum):
 
     INTERNAL = "E_IMPORT_INTERNAL"
     NOT_QUEUED = "E_IMPORT_NOT_QUEUED"
+    STALE = "E_IMPORT_STALE"
 
 
 def background_threshold() -> int:
     return int(getattr(settings, "XINYONG_BACKGROUND_IMPORT_BYTES", DEFAULT_BACKGROUND_BYTES))
+
+
+def stale_seconds() -> float:
+    # Never shorter than a few progress writes, or a busy but healthy worker would be declared dead.
+    return max(float(getattr(settings, "XINYONG_IMPORT_STALE_SECONDS", DEFAULT_STALE_SECONDS)), 4 * PROGRESS_INTERVAL)
+
+
+def wall_now() -> dt.datetime:
+    """The real time. Liveness of a process is measured in real seconds, even when the platform clock is pinned
+    (`XINYONG_NOW`): a pinned clock never advances, so a dead worker would never look stale against it."""
+    return dt.datetime.now(tz=dt.UTC)
 
 
 def _upload_folder() -> Path:
@@ -114,6 +141,7 @@ def import_job_submit(
     except BaseException:
         stored.unlink(missing_ok=True)
         raise
+    import_jobs_fail_stale()
     acting = context.current()
     job = ImportJob.objects.create(
         category_code=category_code,
@@ -153,6 +181,7 @@ def import_job_enqueue(job: ImportJob) -> None:
                 JobErrorCode.NOT_QUEUED,
                 "后台导入任务无法排队，本文件未导入。请稍后重新上传，或联系信用办管理员检查后台任务设置。",
             )
+            _remove_upload(job.stored_path)
             return
         ImportJob.objects.filter(pk=job_id).update(task_id=str(result.id)[:64])
 
@@ -169,7 +198,7 @@ def import_job_run(*, job_id: int) -> dict[str, Any]:
     """Run a queued job through `import_file`. Never raises for a bad file: the job records the failure."""
     started = clock.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJobStatus.QUEUED).update(
-        status=ImportJobStatus.RUNNING, started_at=started
+        status=ImportJobStatus.RUNNING, started_at=started, heartbeat_at=wall_now()
     )
     job = ImportJob.objects.select_related("department", "requested_by", "token").get(pk=job_id)
     if not claimed:
@@ -190,6 +219,7 @@ def import_job_run(*, job_id: int) -> dict[str, Any]:
             f"（导入任务 {job.pk}）。",
         )
     else:
+        # Unconditional: had a slow but living run been declared stale, its landed batch still makes it done.
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJobStatus.DONE,
             rows_read=result.rows,
@@ -197,9 +227,10 @@ def import_job_run(*, job_id: int) -> dict[str, Any]:
             batch_id=result.batch,
             finished_at=clock.now(),
         )
-        Path(job.stored_path).unlink(missing_ok=True)  # the batch keeps the original, named by its checksum
     finally:
         progress.close()
+        # Done or failed, the upload has served: a landed batch keeps its own copy, named by its checksum.
+        _remove_upload(job.stored_path)
     job.refresh_from_db()
     return {"job": job.pk, "status": job.status, "batch": job.batch_id}
 
@@ -304,9 +335,13 @@ class _Progress:
     def _write_aside(self, rows: int) -> None:
         if self.side is None:
             self.side = connections.create_connection(DEFAULT_DB_ALIAS)
-        table = self.side.ops.quote_name(ImportJob._meta.db_table)
+        ops = self.side.ops
+        table = ops.quote_name(ImportJob._meta.db_table)
+        beat = ops.adapt_datetimefield_value(wall_now())
         with self.side.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET rows_read = %s WHERE id = %s", [rows, self.job_id])
+            cursor.execute(
+                f"UPDATE {table} SET rows_read = %s, heartbeat_at = %s WHERE id = %s", [rows, beat, self.job_id]
+            )
 
     def close(self) -> None:
         if self.side is not None:
@@ -315,6 +350,74 @@ class _Progress:
             self.side = None
         self.file.unlink(missing_ok=True)
         self.file.with_name(self.file.name + ".tmp").unlink(missing_ok=True)
+
+
+def _remove_upload(stored_path: str) -> None:
+    if not stored_path:
+        return
+    for path in (Path(stored_path), Path(f"{stored_path}.progress"), Path(f"{stored_path}.progress.tmp")):
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+
+
+def job_last_heartbeat(job: ImportJob) -> dt.datetime | None:
+    """The latest sign of life of a running job: its recorded heartbeat, or when its progress file was written."""
+    beats = [job.heartbeat_at] if job.heartbeat_at else []
+    with contextlib.suppress(OSError):
+        beats.append(dt.datetime.fromtimestamp(_progress_file(job).stat().st_mtime, tz=dt.UTC))
+    if not beats and job.started_at is not None:
+        beats.append(job.started_at)  # a job claimed before heartbeats were kept
+    return max(beats) if beats else None
+
+
+def is_stale(last_beat: dt.datetime | None, now: dt.datetime, limit_seconds: float) -> bool:
+    """Whether a running job has been silent too long. A job that never recorded a start or a beat is left
+    alone: every run claims its job with both, so there is nothing to measure the silence from."""
+    return last_beat is not None and (now - last_beat).total_seconds() > limit_seconds
+
+
+def import_job_fail_if_stale(job: ImportJob) -> bool:
+    """Mark a running job failed when the process running it has stopped beating. True when it did so."""
+    if job.status != ImportJobStatus.RUNNING:
+        return False
+    limit = stale_seconds()
+    now = wall_now()
+    if not is_stale(job_last_heartbeat(job), now, limit):
+        return False
+    rows = job_rows_read(job)
+    silence = f"{round(limit / 60)} 分钟" if limit >= 60 else f"{round(limit)} 秒"
+    message = (
+        f"后台导入已中断：处理该文件的进程超过 {silence}没有响应（可能已被终止或服务器已重启）"
+        f"{f'，中断前已读取 {rows} 行' if rows else ''}。本文件未导入，已入库的数据不受影响，请重新上传该文件"
+        f"（导入任务 {job.pk}）。"
+    )
+    # Conditional on the recorded heartbeat still being old, so a worker that has just beaten again wins.
+    cutoff = now - dt.timedelta(seconds=limit)
+    marked = (
+        ImportJob.objects.filter(pk=job.pk, status=ImportJobStatus.RUNNING)
+        .filter(models.Q(heartbeat_at__isnull=True) | models.Q(heartbeat_at__lt=cutoff))
+        .update(
+            status=ImportJobStatus.FAILED,
+            rows_read=rows,
+            error_code=JobErrorCode.STALE.value,
+            error_message=message,
+            finished_at=clock.now(),
+        )
+    )
+    if not marked:
+        return False
+    logger.warning("import job %s abandoned by its worker: marked failed", job.pk)
+    _remove_upload(job.stored_path)
+    job.refresh_from_db()
+    return True
+
+
+def import_jobs_fail_stale() -> int:
+    """Mark failed every running job whose worker has stopped; the number marked."""
+    marked = 0
+    for job in ImportJob.objects.filter(status=ImportJobStatus.RUNNING).order_by("id"):
+        marked += import_job_fail_if_stale(job)
+    return marked
 
 
 def job_rows_read(job: ImportJob) -> int:
@@ -338,13 +441,19 @@ def import_job_get(*, user: Any, job_id: int) -> ImportJob:
     )
     if job is None:
         raise ImportJob.DoesNotExist(f"导入任务 {job_id} 不存在")
+    _require_job_access(user, job)
+    import_job_fail_if_stale(job)
+    return job
+
+
+def _require_job_access(user: Any, job: ImportJob) -> None:
     if getattr(user, "is_superuser", False) or job.requested_by_id == getattr(user, "pk", None):
-        return job
+        return
     if Role.CREDIT_ADMIN in roles_of(user):
-        return job
+        return
     for role in (Role.REPORTER, Role.REVIEWER):
         if job.department_id is not None and units_for_role(user, role).filter(pk=job.department_id).exists():
-            return job
+            return
     raise XinyongError(ErrorCode.FORBIDDEN, "您只能查看本单位的导入任务。")
 
 

@@ -58,6 +58,23 @@ class RejectedRow(models.Model):
     status = models.CharField(
         "状态", max_length=10, choices=RejectedRowStatus.choices, default=RejectedRowStatus.PENDING
     )
+    # How the row left quarantine: who, when, why (a discard), and what it became. Empty while pending.
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="处理人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The name as it read when the row was handled (a departmental system or the command line has no user), so
+    # the batch page shows it without reading the users table.
+    resolved_by_label = models.CharField("处理人名称", max_length=150, blank=True)
+    resolution_reason = models.CharField("处理说明", max_length=300, blank=True)
+    record = models.ForeignKey(
+        "records.Record", verbose_name="入库记录", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    replaced_by = models.ForeignKey(
+        Batch, verbose_name="替换批次", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = "待更正数据"
@@ -114,6 +131,8 @@ class ImportJob(models.Model):
     ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
     created_at = models.DateTimeField("提交时间")
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    # Wall-clock time of the running worker's last sign of life (not the platform clock, which may be pinned).
+    heartbeat_at = models.DateTimeField("最近心跳时间", null=True, blank=True)
     finished_at = models.DateTimeField("结束时间", null=True, blank=True)
 
     class Meta:

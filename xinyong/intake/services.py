@@ -29,6 +29,7 @@ from xinyong.core.timeliness import Timeliness, timeliness
 from xinyong.intake import readers
 from xinyong.intake.columns import ColumnPlan, UnitRef, plan_columns, units_by_name
 from xinyong.intake.models import Batch, BatchChannel, RejectedRow
+from xinyong.intake.pipeline import can_fork, in_child_process
 from xinyong.intake.schema import Schema, schema_of
 from xinyong.intake.validation import CheckedRow, RowError, RowValidator
 from xinyong.org.models import Role, Unit
@@ -129,16 +130,21 @@ def import_file(
             created_at=clock.now(),
         )
         writer = _BatchWriter(
-            batch=batch,
+            batch=batch, schema=schema, department=department, submitted_at=submitted_at, result=result
+        )
+        checker = _RowChecker(
             schema=schema,
             header=header,
             plan=plan,
-            department=department,
-            submitted_at=submitted_at,
-            result=result,
+            submitted_on=submitted_at.astimezone(clock.LOCAL_TZ).date(),
+            units=units_by_name(list(Unit.objects.all())),
         )
-        for chunk in _chunks(_data_rows(data_rows, header), CHUNK_ROWS):
-            writer.write(chunk)
+        rows = _data_rows(data_rows, header)
+        checked_chunks: Iterator[CheckedChunk] = (checker.check(chunk) for chunk in _chunks(rows, CHUNK_ROWS))
+        if _check_in_parallel(path):
+            checked_chunks = in_child_process(checked_chunks)
+        for checked in checked_chunks:
+            writer.write(checked)
             if progress is not None:
                 progress(result.rows)
         if result.rows == 0:
@@ -153,7 +159,7 @@ def import_file(
         # Local import: corrections builds on this module's helpers.
         from xinyong.intake.corrections import rejected_rows_replace
 
-        result.replaced = rejected_rows_replace(batch=batch, keys=writer.first_row_of_key.keys())
+        result.replaced = rejected_rows_replace(batch=batch, keys=writer.keys)
         audit_record(
             actor=actor,
             action="intake.batch_imported",
@@ -175,32 +181,74 @@ def import_file(
     return result
 
 
+@dataclass
+class CheckedChunk:
+    """One chunk of rows after checking: what the database stage needs, and nothing that needs the database."""
+
+    rows: int = 0
+    accepted: list[tuple[RecordDraft, SubjectRef | None]] = field(default_factory=list)
+    # (row number, the cells as read, the row's errors)
+    rejected: list[tuple[int, dict[str, Any], list[dict[str, Any]]]] = field(default_factory=list)
+
+
+class _RowChecker:
+    """Checks rows one chunk at a time. Pure: it may run in a separate process while the batch is written."""
+
+    def __init__(
+        self, *, schema: Schema, header: readers.HeaderMatch, plan: ColumnPlan, submitted_on: dt.date,
+        units: dict[str, Any],
+    ) -> None:
+        self.schema = schema
+        self.plan = plan
+        self.units = units
+        self.validator = RowValidator(schema, submitted_on=submitted_on, present_columns=plan.present)
+        self.cells_of = _cell_reader(header)
+        self.first_row_of_key: dict[str, int] = {}
+
+    def check(self, rows: list[readers.RawRow]) -> CheckedChunk:
+        schema = self.schema
+        chunk = CheckedChunk(rows=len(rows))
+        for raw in rows:
+            cells = self.plan.complete(self.cells_of(raw), self.units)
+            checked = self.validator.check(cells)
+            key = _record_key(schema, checked) if checked.ok else ""
+            if checked.ok and key in self.first_row_of_key:
+                checked.errors.append(_duplicate_error(schema, self.first_row_of_key[key]))
+            if not checked.ok:
+                errors = [
+                    {"row": raw.number, "field": e.label, "code": str(e.code), "message": e.message}
+                    for e in checked.errors
+                ]
+                chunk.rejected.append((raw.number, _jsonable(cells), errors))
+                continue
+            self.first_row_of_key[key] = raw.number
+            decision = checked.dates.get(schema.decision_date_field) if schema.decision_date_field else None
+            chunk.accepted.append(
+                (RecordDraft(raw.number, key, checked.values, None, decision), _subject_ref(schema, checked))
+            )
+        return chunk
+
+
 class _BatchWriter:
-    """Checks and stores one chunk of rows at a time inside the batch's transaction."""
+    """Stores one checked chunk at a time inside the batch's transaction."""
 
     def __init__(
         self,
         *,
         batch: Batch,
         schema: Schema,
-        header: readers.HeaderMatch,
-        plan: ColumnPlan,
         department: Unit | None,
         submitted_at: dt.datetime,
         result: ImportResult,
     ) -> None:
         self.batch = batch
         self.schema = schema
-        self.header = header
-        self.plan = plan
         self.department = department
         self.submitted_at = submitted_at
         self.result = result
-        self.validator = RowValidator(
-            schema, submitted_on=submitted_at.astimezone(clock.LOCAL_TZ).date(), present_columns=plan.present
-        )
-        self.units_by_name = units_by_name(list(Unit.objects.all()))
-        self.first_row_of_key: dict[str, int] = {}
+        # The decisions this batch holds: a later file's corrections replace the matching held-back rows.
+        self.keys: set[str] = set()
+        self.known_subjects: dict[tuple[str, str], int] = {}
         calendar = workdays.get_calendar()
         cycle = schema.cycle_workdays if schema.cycle_kind == "workdays_after_decision" else None
 
@@ -211,37 +259,16 @@ class _BatchWriter:
 
         self.timeliness_of = timeliness_of
 
-    def write(self, rows: list[readers.RawRow]) -> None:
-        schema, result = self.schema, self.result
-        drafts: list[RecordDraft] = []
-        refs: list[SubjectRef | None] = []
-        rejected: list[RejectedRow] = []
-        for raw in rows:
-            result.rows += 1
-            cells = self.plan.complete(_cells_by_field(raw, self.header), self.units_by_name)
-            checked = self.validator.check(cells)
-            key = _record_key(schema, checked) if checked.ok else ""
-            if checked.ok and key in self.first_row_of_key:
-                checked.errors.append(_duplicate_error(schema, self.first_row_of_key[key]))
-            if not checked.ok:
-                errors = [
-                    {"row": raw.number, "field": e.label, "code": str(e.code), "message": e.message}
-                    for e in checked.errors
-                ]
-                result.errors.extend(errors)
-                rejected.append(
-                    RejectedRow(batch=self.batch, row_number=raw.number, values=_jsonable(cells), errors=errors)
-                )
-                continue
-            self.first_row_of_key[key] = raw.number
-            decision = checked.dates.get(schema.decision_date_field) if schema.decision_date_field else None
-            drafts.append(RecordDraft(raw.number, key, checked.values, None, decision))
-            refs.append(_subject_ref(schema, checked))
-        ids = subjects_resolve([r for r in refs if r is not None], update_registry=schema.is_registry)
+    def write(self, checked: CheckedChunk) -> None:
+        result = self.result
+        result.rows += checked.rows
+        refs = [ref for _, ref in checked.accepted]
+        ids = self._subject_ids(refs)
         drafts = [
             RecordDraft(d.row_number, d.key, d.data, ids.get(ref.key()) if ref else None, d.decision_date)
-            for d, ref in zip(drafts, refs, strict=True)
+            for d, ref in checked.accepted
         ]
+        self.keys.update(draft.key for draft in drafts)
         counts = records_upsert(
             batch=self.batch,
             category=self.batch.category,
@@ -250,9 +277,17 @@ class _BatchWriter:
             drafts=drafts,
             timeliness_of=self.timeliness_of,
         )
-        RejectedRow.objects.bulk_create(rejected, batch_size=2000)
+        RejectedRow.objects.bulk_create(
+            [
+                RejectedRow(batch=self.batch, row_number=number, values=cells, errors=errors)
+                for number, cells, errors in checked.rejected
+            ],
+            batch_size=2000,
+        )
+        for _, _, errors in checked.rejected:
+            result.errors.extend(errors)
         result.accepted += len(drafts)
-        result.rejected += len(rejected)
+        result.rejected += len(checked.rejected)
         result.late += counts.late
         result.created += counts.created
         result.revised += counts.revised
@@ -261,6 +296,33 @@ class _BatchWriter:
             {"row": row, "field": "报送期限", "code": str(ErrorCode.CALENDAR_YEAR_UNKNOWN), "message": message}
             for row, message in counts.warnings
         )
+        result.warnings.extend(
+            {"row": row, "field": "公示截止期", "code": str(ErrorCode.PUBLICITY_TERM_ADJUSTED), "message": message}
+            for row, message in counts.publicity_warnings
+        )
+
+    def _subject_ids(self, refs: list[SubjectRef | None]) -> dict[tuple[str, str], int]:
+        """Subject ids for a chunk's rows; a subject met in an earlier chunk is not looked up again.
+
+        Registry categories always go to the registry service: each row may update what it holds.
+        """
+        wanted = [ref for ref in refs if ref is not None]
+        if self.schema.is_registry:
+            return subjects_resolve(wanted, update_registry=True)
+        known = self.known_subjects
+        if len(known) > _KNOWN_SUBJECTS_CAP:
+            known.clear()
+        known.update(subjects_resolve([ref for ref in wanted if ref.key() not in known]))
+        return known
+
+
+# Subject ids remembered across a batch's chunks: about 150 bytes each.
+_KNOWN_SUBJECTS_CAP = 500_000
+
+
+def _check_in_parallel(path: Path) -> bool:
+    threshold = settings.XINYONG_IMPORT_PARALLEL_BYTES
+    return bool(threshold) and path.stat().st_size >= threshold and can_fork()
 
 
 def _chunks(rows: Iterator[readers.RawRow], size: int) -> Iterator[list[readers.RawRow]]:
@@ -336,6 +398,29 @@ _TOTAL_WORDS = frozenset({"合计", "总计", "小计", "合 计", "总 计"})
 def _is_total_row(raw: readers.RawRow) -> bool:
     first = next((cell for cell in raw.cells if cell not in (None, "")), None)
     return isinstance(first, str) and first.strip() in _TOTAL_WORDS
+
+
+def _cell_reader(header: readers.HeaderMatch) -> Callable[[readers.RawRow], dict[str, object]]:
+    """The fastest way to read a row's cells by field for this header (millions of rows go through it)."""
+    columns = sorted(header.columns.items())
+    codes = [code for _, code in columns]
+    if len(set(codes)) < len(codes):
+        return lambda raw: _cells_by_field(raw, header)
+    width = columns[-1][0] + 1 if columns else 0
+
+    def read(raw: readers.RawRow) -> dict[str, object]:
+        cells = raw.cells
+        if len(cells) >= width:
+            return {code: value for index, code in columns if (value := cells[index]) is not None and value != ""}
+        # Readers leave out a row's empty cells at its end.
+        count = len(cells)
+        return {
+            code: value
+            for index, code in columns
+            if index < count and (value := cells[index]) is not None and value != ""
+        }
+
+    return read
 
 
 def _cells_by_field(raw: readers.RawRow, header: readers.HeaderMatch) -> dict[str, object]:

@@ -56,6 +56,12 @@ class CheckedRow:
 
 
 Parser = Callable[[object], Any]
+# A parsed cell: the value to store (a tuple stands for a list), the date it is when the field is a date, or the
+# error that refuses it.
+_Outcome = tuple[Any, "dt.date | None", "RowError | None"]
+# A remembered column is cleared when it holds this many distinct values, and forgotten for the rest of the file
+# when that happens often (the column is mostly distinct).
+_MEMO_PROBE = 4096
 
 
 class RowValidator:
@@ -69,8 +75,9 @@ class RowValidator:
         # A conditionally required column the file lacks altogether is reported once for the file, not per row.
         self.present_columns = present_columns
         # Per-field lookups are flattened once here: `check` runs millions of times on large files.
-        self._fields: dict[str, tuple[str, Parser, str]] = {
-            spec.code: (spec.name, self._parser_for(spec), spec.type) for spec in schema.fields
+        # Per field: label, parser, type, and the parsed cells remembered while the column repeats itself.
+        self._fields: dict[str, list[Any]] = {
+            spec.code: [spec.name, self._parser_for(spec), spec.type, {}] for spec in schema.fields
         }
         self._value_error_codes = {spec.code: _code_for(spec) for spec in schema.fields}
         # The older layout has no 行政相对人类别 column: the category is inferred from the codes given.
@@ -82,6 +89,7 @@ class RowValidator:
             if s.type == "person_id"
         ]
         self._rule_checks = [self._rule_check(rule) for rule in schema.rules]
+        self._memo_lookups: dict[str, int] = {}
 
     # field parsers -------------------------------------------------------------------------------------------
 
@@ -117,24 +125,19 @@ class RowValidator:
             entry = fields.get(code)
             if entry is None:
                 continue
-            name, parse, shape = entry
-            try:
-                value = parse(cell)
-            except XinyongError as exc:
-                errors.append(RowError(code, name, exc.code, exc.message))
-                continue
-            except ValueError as exc:
-                errors.append(RowError(code, name, self._value_error_codes[code], str(exc)))
-                continue
-            if value is None or value == "":
-                continue
-            if shape == "date":
-                dates[code] = value
-                values[code] = value.isoformat()
-            elif shape == "decimal":
-                values[code] = str(value)
-            else:
-                values[code] = value
+            memo = entry[3] if type(cell) is str else None
+            outcome = memo.get(cell) if memo is not None else None
+            if outcome is None:
+                outcome = self._parse_cell(code, entry, cell)
+                if memo is not None:
+                    self._remember(code, memo, cell, outcome)
+            stored, day, error = outcome
+            if error is not None:
+                errors.append(error)
+            elif stored is not None:
+                values[code] = list(stored) if type(stored) is tuple else stored
+                if day is not None:
+                    dates[code] = day
         failed = {e.field for e in errors} if errors else ()
         for code, name in self._required:
             if code not in values and code not in failed:
@@ -144,6 +147,41 @@ class RowValidator:
         for rule_check in self._rule_checks:
             rule_check(row)
         return row
+
+    def _parse_cell(self, code: str, entry: list[Any], cell: object) -> _Outcome:
+        name, parse, shape, _ = entry
+        try:
+            value = parse(cell)
+        except XinyongError as exc:
+            return None, None, RowError(code, name, exc.code, exc.message)
+        except ValueError as exc:
+            return None, None, RowError(code, name, self._value_error_codes[code], str(exc))
+        if value is None or value == "":
+            return None, None, None
+        if shape == "date":
+            return value.isoformat(), value, None
+        if shape == "decimal":
+            return str(value), None, None
+        if type(value) is list:
+            # Kept as a tuple so a remembered outcome cannot be changed through one row's values.
+            return tuple(value), None, None
+        return value, None, None
+
+    def _remember(self, code: str, memo: dict[object, _Outcome], cell: object, outcome: _Outcome) -> None:
+        """Keep a parsed cell for the rows that repeat it, as long as the column repeats itself.
+
+        A department's file repeats most columns row after row (authority, legal basis, penalty kinds, dates);
+        a column of distinct values (document numbers) stops being remembered once it shows it.
+        """
+        memo[cell] = outcome
+        if len(memo) >= _MEMO_PROBE:
+            seen = self._memo_lookups.get(code, 0) + _MEMO_PROBE
+            self._memo_lookups[code] = seen
+            if seen > _MEMO_PROBE * 4:
+                # Mostly distinct values: parsing directly is cheaper than remembering.
+                self._fields[code][3] = None
+            else:
+                memo.clear()
 
     def _check_person_ids(self, row: CheckedRow) -> None:
         for code, name, type_field in self._person_fields:

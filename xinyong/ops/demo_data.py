@@ -18,6 +18,7 @@ from faker import Faker
 from xinyong.core import identifiers, workdays
 from xinyong.core.clock import LOCAL_TZ
 from xinyong.intake.services import import_file
+from xinyong.lists.services import entry_publish, entry_recognise
 from xinyong.org.models import Unit
 
 JIANGYIN = "320281"
@@ -155,7 +156,39 @@ def load_demo_data(
         counts["natural_person"] = result.accepted
         progress(f"自然人基础信息：{result.accepted} 条")
         counts.update(_decisions(gen, folder, orgs, people, units, decisions, today, calendar, progress))
+    counts["list_entries"] = _list_entries(orgs, today)
+    progress(f"红黑名单条目：{counts['list_entries']} 条")
     return counts
+
+
+# (list kind, recognising department, decision document) for a handful of the demo companies, so that a check in
+# the demo finds something; the entries are published as soon as their objection window has passed.
+_DEMO_LISTINGS = [
+    ("court_defaulter", "江阴市人民法院", "（2026）苏0281执{n}号"),
+    ("major_tax_violation", "国家税务总局江阴市税务局", "澄税稽罚〔2026〕{n}号"),
+    ("work_safety", "江阴市应急管理局", "澄应急失信〔2026〕{n}号"),
+    ("wage_arrears", "江阴市人力资源和社会保障局", "澄人社欠薪〔2026〕{n}号"),
+    ("tax_grade_a", "国家税务总局江阴市税务局", "澄税A级〔2026〕{n}号"),
+    ("contract_credit", "江阴市市场监督管理局", "澄市监守重〔2026〕{n}号"),
+]
+
+
+def _list_entries(orgs: list[DemoCompany], today: dt.date) -> int:
+    count = 0
+    for number, company in enumerate(orgs[:60]):
+        kind, department, document = _DEMO_LISTINGS[number % len(_DEMO_LISTINGS)]
+        entry = entry_recognise(
+            actor=None,
+            kind=kind,
+            name=company.name,
+            uscc=company.uscc,
+            decision_document=document.format(n=100 + number),
+            recognising_department=department,
+            notice_date=today - dt.timedelta(days=60 + number),
+        )
+        entry_publish(actor=None, entry=entry, published_on=today - dt.timedelta(days=30 + number))
+        count += 1
+    return count
 
 
 def _decisions(

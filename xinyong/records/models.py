@@ -56,6 +56,11 @@ class Record(models.Model):
             models.Index(fields=["source_unit", "category_code", "decision_date"]),
             models.Index(fields=["subject", "category_code"]),
             models.Index(fields=["category_code", "publicity_end"]),
+            # The public 双公示 browse lists the newest decisions first, with or without a category.
+            models.Index(fields=["decision_date", "id"]),
+            models.Index(fields=["category_code", "decision_date", "id"]),
+            # The incremental export to the city platform reads a category's changes since a moment.
+            models.Index(fields=["category_code", "updated_at", "id"]),
         ]
 
     def __str__(self) -> str:

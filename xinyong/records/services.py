@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,10 +11,20 @@ from typing import Any
 from django.db import connection, transaction
 
 from xinyong.audit.services import audit_record
+from xinyong.catalog.models import Category
 from xinyong.core import clock
+from xinyong.core.bulk import insert_rows
 from xinyong.core.clock import LOCAL_TZ
+from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.timeliness import Timeliness
 from xinyong.records.models import Record, RecordStatus, RecordVersion
+from xinyong.records.publicity import (
+    PublicityCalculator,
+    PublicityRules,
+    PublicityTerm,
+    calculator_for,
+    load_rules,
+)
 
 TimelinessOf = Callable[[dt.date | None, dt.date], Timeliness]
 
@@ -34,6 +45,8 @@ class UpsertResult:
     unchanged: int = 0
     late: int = 0
     warnings: list[tuple[int, str]] = field(default_factory=list)
+    # (row, message): a 公示截止期 outside the rules, a decision older than every publicity rule, …
+    publicity_warnings: list[tuple[int, str]] = field(default_factory=list)
 
 
 def records_upsert(
@@ -44,12 +57,14 @@ def records_upsert(
     submitted_at: dt.datetime,
     drafts: list[RecordDraft],
     timeliness_of: TimelinessOf,
+    publicity_rules: PublicityRules | None = None,
 ) -> UpsertResult:
     """Store a batch's accepted rows: new keys are inserted, known keys get a new version. Set-based.
 
     Timeliness is measured from a record's first submission: a correction neither makes a late record on time
     nor an on-time record late, but a corrected decision date moves the deadline.
     Runs inside the batch's transaction (the caller's); the batch's audit event covers these writes.
+    Each new or revised record gets its publicity term (severity, rule version, last public day) from the rules.
     """
     now = clock.now()
     submitted_on = submitted_at.astimezone(LOCAL_TZ).date()
@@ -59,7 +74,8 @@ def records_upsert(
         for record in Record.objects.filter(category_code=category.code, key__in=keys[start : start + 900]):
             existing[record.key] = record
     result = UpsertResult()
-    new_rows: list[tuple[RecordDraft, Timeliness]] = []
+    term_of = calculator_for(category.publicity_rule, rules=publicity_rules)
+    new_rows: list[tuple[RecordDraft, Timeliness, PublicityTerm]] = []
     revised: list[Record] = []
     history: list[RecordVersion] = []
     for draft in drafts:
@@ -69,15 +85,18 @@ def records_upsert(
         if timing.warning:
             result.warnings.append((draft.row_number, timing.warning))
         result.late += int(timing.is_late)
-        if found is None:
-            new_rows.append((draft, timing))
-            continue
-        record = found
-        # A revoked record stays revoked when a department sends the decision again (e.g. in a full monthly
-        # dump): only an explicit service call brings it back.
-        if record.data == draft.data:
+        if found is not None and found.data == draft.data:
+            # A revoked record stays revoked when a department sends the decision again (e.g. in a full monthly
+            # dump): only an explicit service call brings it back.
             result.unchanged += 1
             continue
+        term = term_of(draft.data, draft.decision_date)
+        if term.warning:
+            result.publicity_warnings.append((draft.row_number, term.warning))
+        if found is None:
+            new_rows.append((draft, timing, term))
+            continue
+        record = found
         history.append(
             RecordVersion(
                 record=record,
@@ -96,6 +115,7 @@ def records_upsert(
         record.deadline = timing.deadline
         record.is_late = timing.is_late
         record.late_workdays = timing.late_workdays
+        record.severity, record.publicity_regime, record.publicity_end = term.severity, term.regime, term.end
         record.updated_at = now
         revised.append(record)
     _insert_records(
@@ -106,7 +126,7 @@ def records_upsert(
         revised,
         [
             "version", "data", "subject_id", "batch", "decision_date", "deadline", "is_late", "late_workdays",
-            "updated_at",
+            "severity", "publicity_regime", "publicity_end", "updated_at",
         ],
         batch_size=2000,
     )
@@ -122,7 +142,7 @@ _INSERT_FIELDS = (
 
 
 def _insert_records(
-    rows: list[tuple[RecordDraft, Timeliness]],
+    rows: list[tuple[RecordDraft, Timeliness, PublicityTerm]],
     *,
     category: Any,
     batch: Any,
@@ -141,14 +161,11 @@ def _insert_records(
             category.pk, category.code, draft.subject_id, source_unit_id, batch.pk, draft.key, 1,
             ops.adapt_json_value(draft.data, None), ops.adapt_datefield_value(draft.decision_date), submitted,
             ops.adapt_datefield_value(timing.deadline), timing.is_late, timing.late_workdays, active, "", created,
-            created, "", "", None, False,
+            created, term.severity, term.regime, ops.adapt_datefield_value(term.end), False,
         )
-        for draft, timing in rows
+        for draft, timing, term in rows
     ]
-    columns = ", ".join(ops.quote_name(name) for name in _INSERT_FIELDS)
-    marks = ", ".join(["%s"] * len(_INSERT_FIELDS))
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {Record._meta.db_table} ({columns}) VALUES ({marks})", params)
+    insert_rows(Record._meta.db_table, _INSERT_FIELDS, params)
 
 
 @transaction.atomic
@@ -168,3 +185,73 @@ def record_revoke(*, record: Record, reason: str, actor: Any) -> Record:
         after={"status": record.status, "status_reason": reason},
     )
     return record
+
+
+@dataclass
+class PublicityRecomputeResult:
+    examined: int = 0
+    changed: int = 0
+    # Records per rule version ("" for none) before and after, for the audit event and the operator.
+    before: dict[str, int] = field(default_factory=dict)
+    after: dict[str, int] = field(default_factory=dict)
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (record id, message)
+
+
+@transaction.atomic
+def record_publicity_recompute(
+    *, actor: Any, category_code: str | None = None, rules: PublicityRules | None = None
+) -> PublicityRecomputeResult:
+    """Recompute every stored publicity term (all records, or one category's) after the rules changed.
+
+    Set-based: terms are computed in Python from the stored data, then one UPDATE per distinct new term and
+    chunk of ids. Revoked and repaired records are recomputed too (their terms are history), and stay out of
+    public view by their status. One audit event records the counts and the rules file's checksum.
+    """
+    rules = rules or load_rules()
+    categories = Category.objects.all()
+    if category_code:
+        categories = categories.filter(code=category_code)
+        if not categories.exists():
+            raise XinyongError(ErrorCode.UNKNOWN_CATEGORY, f"没有编码为“{category_code}”的信息类别")
+    result = PublicityRecomputeResult()
+    before: Counter[str] = Counter()
+    after: Counter[str] = Counter()
+    changes: defaultdict[tuple[str, str, dt.date | None], list[int]] = defaultdict(list)
+    for category in categories:
+        term_of = PublicityCalculator(category.publicity_rule, rules=rules)
+        stored = Record.objects.filter(category_id=category.pk).values_list(
+            "pk", "data", "decision_date", "severity", "publicity_regime", "publicity_end"
+        )
+        for pk, data, decision, severity, regime, end in stored.iterator(chunk_size=2000):
+            result.examined += 1
+            term = term_of(data, decision)
+            before[regime] += 1
+            after[term.regime] += 1
+            if term.warning:
+                result.warnings.append((pk, term.warning))
+            if (term.severity, term.regime, term.end) != (severity, regime, end):
+                changes[(term.severity, term.regime, term.end)].append(pk)
+    now = clock.now()
+    for (severity, regime, end), pks in changes.items():
+        result.changed += len(pks)
+        for start in range(0, len(pks), 500):
+            Record.objects.filter(pk__in=pks[start : start + 500]).update(
+                severity=severity, publicity_regime=regime, publicity_end=end, updated_at=now
+            )
+    result.before, result.after = dict(sorted(before.items())), dict(sorted(after.items()))
+    audit_record(
+        actor=actor,
+        action="records.publicity_recomputed",
+        object_type="records.Record",
+        object_id=category_code or "*",
+        summary=f"重新计算公示期限（{category_code or '全部类别'}）：检查 {result.examined} 条，变更 {result.changed} 条",
+        before={"regimes": result.before},
+        after={
+            "regimes": result.after,
+            "examined": result.examined,
+            "changed": result.changed,
+            "rules_version": rules.version,
+            "rules_sha256": rules.sha256,
+        },
+    )
+    return result

@@ -29,9 +29,12 @@ SECTION_ROLES: Final[dict[str, frozenset[str] | None]] = {
     "batches": frozenset({Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER}),
     "upload": frozenset({Role.CREDIT_ADMIN, Role.REPORTER}),
     "subjects": frozenset(SUBJECT_VIEW_ROLES),
+    # A record page: the roles that see records (batches of their department, subjects); each record checks more.
+    "records": frozenset({Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER, Role.HANDLER}),
     "quality": frozenset({Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER}),
     "calendar": ALL_ROLES,
     "audit": frozenset({Role.CREDIT_ADMIN, Role.AUDITOR}),
+    "check": frozenset({Role.CREDIT_ADMIN, Role.HANDLER}),
 }
 
 _CACHE_ATTR = "_xinyong_roles"

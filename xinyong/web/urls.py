@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinyong.web import views, views_files, views_intake, views_quality
+from xinyong.web import views, views_files, views_intake, views_quality, views_records
 
 app_name = "web"
 
@@ -19,6 +19,9 @@ urlpatterns = [
     path("intake/upload/", views_intake.upload, name="intake_upload"),
     path("intake/jobs/<int:pk>/", views_intake.job, name="intake_job"),
     path("batches/<int:pk>/rejected.xlsx", views_files.batch_rejected, name="batch_rejected"),
+    path("batches/<int:pk>/records/", views_records.batch_records, name="batch_records"),
+    path("records/<int:pk>/", views_records.record, name="record"),
+    path("records/<int:pk>/revoke/", views_records.record_revoke, name="record_revoke"),
     path("subjects/", views.subjects, name="subjects"),
     path("subjects/<int:pk>/", views.subject, name="subject"),
     path("quality/", views_quality.quality, name="quality"),

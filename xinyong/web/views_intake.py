@@ -25,6 +25,7 @@ from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.intake import corrections
 from xinyong.intake.jobs import (
     background_threshold,
+    import_job_fail_if_stale,
     import_job_get,
     import_job_submit,
     job_rows_read,
@@ -112,11 +113,17 @@ def _upload_form(request: HttpRequest, data: Any = None, files: Any = None) -> U
 
 
 def _upload_context(request: HttpRequest, form: UploadForm, **extra: Any) -> dict[str, Any]:
-    recent = ImportJob.objects.filter(requested_by=request.user.pk).select_related("department")
+    recent = list(
+        ImportJob.objects.filter(requested_by=request.user.pk)
+        .select_related("department")
+        .order_by("-created_at", "-id")[:RECENT_JOBS]
+    )
+    for item in recent:
+        import_job_fail_if_stale(item)  # a job its worker abandoned reads 未导入, not 导入中 forever
     return {
         "form": form,
         "fixed_department": form.only_department,
-        "recent_jobs": list(recent.order_by("-created_at", "-id")[:RECENT_JOBS]),
+        "recent_jobs": recent,
         "background_size": human_size(background_threshold()),
         **extra,
     }

@@ -282,6 +282,11 @@ def test_batch_answers_counts_and_every_row_error(client: Client, secret: str) -
             "code": "E_REQUIRED",
             "message": "“违法事实”为必填项，不能为空",
             "status": "pending",
+            "resolved_at": None,
+            "resolved_by": "",
+            "resolution_reason": "",
+            "record": None,
+            "replaced_by": None,
         }
     ]
     assert batch["next_offset"] is None

@@ -97,6 +97,8 @@ def test_a_corrected_row_becomes_a_record_with_its_audit_event(tmp_path: Path, r
     row.refresh_from_db()
     assert row.status == RejectedRowStatus.CORRECTED
     assert row.values["CF_WSH"] == "澄利综执罚〔2026〕A2号"  # the original cells are kept
+    assert (row.resolved_by_id, row.resolved_by_label, row.resolved_at) == (reporter.pk, "reporter", clock.now())
+    assert (row.record_id, row.replaced_by_id, row.resolution_reason) == (record.pk, None, "")
     event = AuditEvent.objects.get(action="intake.row_corrected")
     assert event.actor_label == "user:reporter"
     assert event.object_type == "intake.RejectedRow" and event.object_id == str(row.pk)
@@ -165,6 +167,8 @@ def test_discarding_needs_a_reason_which_the_audit_trail_keeps(tmp_path: Path, r
     rejected_row_discard(row=row, reason="重复填报，已在第2行报送", actor=reporter)
     row.refresh_from_db()
     assert row.status == RejectedRowStatus.DISCARDED
+    assert (row.resolved_by_id, row.resolved_by_label, row.resolved_at) == (reporter.pk, "reporter", clock.now())
+    assert (row.resolution_reason, row.record_id) == ("重复填报，已在第2行报送", None)
     event = AuditEvent.objects.get(action="intake.row_discarded")
     assert event.after["reason"] == "重复填报，已在第2行报送"
     assert audit_verify() is None
@@ -198,7 +202,13 @@ def test_a_corrected_file_replaces_the_held_back_row(tmp_path: Path, reporter: U
     assert row.status == RejectedRowStatus.REPLACED
     assert unrelated.status == RejectedRowStatus.PENDING  # no key match: still waits for correction
     event = AuditEvent.objects.filter(action="intake.rows_replaced").latest("seq")
-    assert {"id": row.pk, "batch": row.batch_id, "row": 3} in event.after["replaced"]
+    record = Record.objects.get(key="澄利综执罚〔2026〕A2号|" + factories.unit("zhzfj").uscc)
+    assert {"id": row.pk, "batch": row.batch_id, "row": 3, "record": record.pk} in event.after["replaced"]
+    # The row keeps how it left quarantine: the later batch, who sent it, when, and the record it became.
+    assert (row.replaced_by_id, row.record_id) == (batch.pk, record.pk)
+    assert (row.resolved_by_id, row.resolved_by_label, row.resolved_at) == (reporter.pk, "reporter", clock.now())
+    assert row.resolution_reason == ""
+    assert (unrelated.resolved_at, unrelated.record_id, unrelated.replaced_by_id) == (None, None, None)
     assert audit_verify() is None
 
 

@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from xinyong.catalog.services import catalog_load_bundled
 from xinyong.core.commands import XinyongCommand
+from xinyong.lists.services import lists_load
 from xinyong.org.services import org_load_config
 
 
@@ -16,4 +17,8 @@ class Command(XinyongCommand):
         call_command("migrate", interactive=False, verbosity=0)
         counts = org_load_config()
         categories = catalog_load_bundled()
-        self.stdout.write(f"数据库已就绪；单位 {counts['units']} 个，信息类别 {len(categories)} 个。")
+        lists = lists_load()
+        self.stdout.write(
+            f"数据库已就绪；单位 {counts['units']} 个，信息类别 {len(categories)} 个，"
+            f"名单 {lists.get('kinds', 0)} 类，合作备忘录 {lists.get('memoranda', 0)} 份。"
+        )

@@ -6,8 +6,9 @@ from typing import Any
 from django.core.management.base import CommandError
 
 from xinyong.core.commands import XinyongCommand
-from xinyong.intake.services import record_key_of
-from xinyong.records.models import Record, RecordStatus
+from xinyong.core.errors import XinyongError
+from xinyong.records.models import RecordStatus
+from xinyong.records.revocation import clean_reason, record_find
 from xinyong.records.services import record_revoke
 
 
@@ -21,11 +22,15 @@ class Command(XinyongCommand):
         parser.add_argument("--reason", required=True, help="撤销原因")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        reason = options["reason"].strip()
-        if not reason:
-            raise CommandError("请填写撤销原因")
-        key = record_key_of([options["document_number"], options["authority_code"]])
-        record = Record.objects.filter(category_code=options["category"], key=key).first()
+        try:
+            reason = clean_reason(options["reason"])
+        except XinyongError as exc:
+            raise CommandError(exc.message) from exc
+        record = record_find(
+            category_code=options["category"],
+            document_number=options["document_number"],
+            authority_code=options["authority_code"],
+        )
         if record is None:
             raise CommandError(f"找不到该记录：{options['category']} {options['document_number']}（{options['authority_code']}）")
         if record.status == RecordStatus.REVOKED:

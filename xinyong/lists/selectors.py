@@ -1,0 +1,82 @@
+"""Reads of lists, memoranda and checks. Which entries count is decided here, at query time, by the one clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from xinyong.core import clock
+from xinyong.lists.models import CheckLog, CheckOutcome, EntryStatus, ListEntry, Measure, Memorandum
+from xinyong.lists.results import CheckHit, CheckResult
+
+
+def active_entries() -> QuerySet[ListEntry]:
+    """Entries that produce hits now: published, not exited, and not past their planned exit date.
+
+    An entry past its planned exit stops counting at once, before anyone runs the exit service for it.
+    """
+    today = clock.today()
+    return ListEntry.objects.filter(status=EntryStatus.PUBLISHED).filter(
+        Q(planned_exit__isnull=True) | Q(planned_exit__gt=today)
+    )
+
+
+def measures_for(*, kind_ids: Iterable[int], matter: str) -> dict[int, list[Measure]]:
+    """Per list kind, the measures of its memoranda that apply to `matter` (a handful of rows: filtered here,
+    because SQLite cannot look inside a JSON list)."""
+    ids = set(kind_ids)
+    found: dict[int, list[Measure]] = {kind_id: [] for kind_id in ids}
+    if not ids:
+        return found
+    through = Memorandum.kinds.through
+    by_memo: dict[int, list[int]] = {}
+    for kind_id, memo_id in through.objects.filter(listkind_id__in=ids).values_list(
+        "listkind_id", "memorandum_id"
+    ):
+        by_memo.setdefault(memo_id, []).append(kind_id)
+    rows = (
+        Measure.objects.filter(memorandum_id__in=by_memo)
+        .select_related("memorandum")
+        .order_by("memorandum__issued_on", "code")
+    )
+    for measure in rows:
+        if matter in measure.matters:
+            for kind_id in by_memo[measure.memorandum_id]:
+                found[kind_id].append(measure)
+    return found
+
+
+def check_logs(*, actor: Any = None) -> QuerySet[CheckLog]:
+    logs = CheckLog.objects.select_related("actor", "subject")
+    return logs if actor is None else logs.filter(actor=actor)
+
+
+def check_result_of(log: CheckLog) -> CheckResult:
+    """A past check as it was answered: the entries it hit (even if they have left their list since), with
+    the scores and reasons it gave, the measures for its matter, and the outcomes recorded so far."""
+    ids = [int(h["entry_id"]) for h in log.hits]
+    entries = ListEntry.objects.select_related("kind").in_bulk(ids)
+    measures = measures_for(kind_ids={e.kind_id for e in entries.values()}, matter=log.matter)
+    hits = [
+        CheckHit(
+            entries[int(h["entry_id"])],
+            float(h["score"]),
+            list(h.get("reasons", [])),
+            measures.get(entries[int(h["entry_id"])].kind_id, []),
+        )
+        for h in log.hits
+        if int(h["entry_id"]) in entries
+    ]
+    return CheckResult(log=log, subject=log.subject, hits=hits)
+
+
+def outcomes_of(log: CheckLog) -> list[CheckOutcome]:
+    return list(log.outcomes.select_related("entry", "measure", "actor").order_by("recorded_at", "pk"))
+
+
+def batch_logs(*, batch_ref: str) -> list[CheckLog]:
+    return list(
+        CheckLog.objects.filter(batch_ref=batch_ref).select_related("actor", "subject").order_by("pk")
+    )

@@ -1,0 +1,535 @@
+"""Writes of the lists app: loading lists and memoranda, the entry lifecycle (认定—发布—移出), the check, its
+outcomes and dismissals. Every change is audited in its own transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from xinyong.audit.services import actor_label_of, audit_record
+from xinyong.core import clock
+from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.core.identifiers import normalize_code
+from xinyong.core.names import org_name_key
+from xinyong.lists import matching
+from xinyong.lists.models import (
+    CheckLog,
+    CheckOutcome,
+    Dismissal,
+    EntryStatus,
+    ExitReason,
+    ListEntry,
+    ListKind,
+    ListType,
+    Matter,
+    Measure,
+    MeasureNature,
+    Memorandum,
+)
+from xinyong.lists.results import CheckHit, CheckResult
+from xinyong.lists.selectors import active_entries, measures_for
+from xinyong.subjects.models import Subject
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+# Bounds of the cheap database retrieval before `matching.assess` scores the candidates.
+_FRAGMENT_LIMIT = 200
+_REASON_MAX = 500
+
+
+def match_threshold() -> float:
+    return float(getattr(settings, "XINYONG_MATCH_THRESHOLD", matching.DEFAULT_THRESHOLD))
+
+
+def _required(value: str, label: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise XinyongError(ErrorCode.REQUIRED, f"请填写{label}。")
+    if len(text) > _REASON_MAX:
+        raise XinyongError(ErrorCode.TOO_LONG, f"{label}最多{_REASON_MAX}个字。")
+    return text
+
+
+def _matter(value: str) -> str:
+    if value not in Matter.values:
+        choices = "、".join(f"{m.value}（{m.label}）" for m in Matter)
+        raise XinyongError(ErrorCode.UNKNOWN_MATTER, f"未知的办理事项“{value}”，可选：{choices}")
+    return value
+
+
+# --------------------------------------------------------------------------------------------------------
+# rules as data
+# --------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lists_load(*, actor: Any = None, rules_dir: Path = RULES_DIR) -> dict[str, int]:
+    """Create or update the list kinds and memoranda from the shipped YAML (idempotent)."""
+    kinds_spec = yaml.safe_load((rules_dir / "list_kinds.yaml").read_text(encoding="utf-8"))["kinds"]
+    memo_spec = yaml.safe_load((rules_dir / "memoranda.yaml").read_text(encoding="utf-8"))["memoranda"]
+    kinds: dict[str, ListKind] = {}
+    for item in kinds_spec:
+        if item["list_type"] not in ListType.values:
+            raise XinyongError(ErrorCode.BAD_CHOICE, f"名单{item['code']}的类型“{item['list_type']}”无效")
+        if not str(item.get("legal_basis", "")).strip():
+            raise XinyongError(ErrorCode.NO_LEGAL_BASIS, f"名单{item['code']}缺少认定依据")
+        values = {
+            k: item.get(k)
+            for k in (
+                "name",
+                "list_type",
+                "recognising_department",
+                "legal_basis",
+                "exit_rule",
+                "period_years",
+                "source",
+                "effective_from",
+            )
+        }
+        values["exit_rule"] = values["exit_rule"] or ""
+        kind, _ = ListKind.objects.update_or_create(code=item["code"], defaults=values)
+        kinds[kind.code] = kind
+    known = {k.code: k for k in ListKind.objects.all()}
+    measures = 0
+    for memo in memo_spec:
+        missing = [code for code in memo["kinds"] if code not in known]
+        if missing:
+            raise XinyongError(
+                ErrorCode.UNKNOWN_LIST, f"备忘录{memo['number']}引用了未知名单：{'、'.join(missing)}"
+            )
+        memorandum, _ = Memorandum.objects.update_or_create(
+            number=memo["number"],
+            defaults={k: memo[k] for k in ("title", "issued_on", "issuing_bodies", "source")},
+        )
+        memorandum.kinds.set([known[code] for code in memo["kinds"]])
+        seen = []
+        for item in memo["measures"]:
+            if item["nature"] not in MeasureNature.values:
+                raise XinyongError(ErrorCode.BAD_CHOICE, f"{memo['number']} 措施{item['code']}的性质无效")
+            # No generalised punishment: a measure without a legal basis is refused, not shipped.
+            if not str(item.get("legal_basis", "")).strip():
+                raise XinyongError(
+                    ErrorCode.NO_LEGAL_BASIS, f"{memo['number']} 措施{item['code']}缺少法律依据"
+                )
+            bad = [m for m in item["matters"] if m not in Matter.values]
+            if bad:
+                raise XinyongError(
+                    ErrorCode.UNKNOWN_MATTER, f"{memo['number']} 措施{item['code']}的事项无效：{bad}"
+                )
+            Measure.objects.update_or_create(
+                memorandum=memorandum,
+                code=item["code"],
+                defaults={
+                    k: item[k] for k in ("nature", "text", "legal_basis", "matters", "executing_departments")
+                },
+            )
+            seen.append(item["code"])
+            measures += 1
+        memorandum.measures.exclude(code__in=seen).delete()
+    counts = {"kinds": len(kinds), "memoranda": len(memo_spec), "measures": measures}
+    audit_record(
+        actor=actor,
+        action="lists.rules_loaded",
+        object_type="lists.rules",
+        summary="载入名单类别和联合奖惩备忘录",
+        after=counts,
+    )
+    return counts
+
+
+# --------------------------------------------------------------------------------------------------------
+# entry lifecycle
+# --------------------------------------------------------------------------------------------------------
+
+
+def _entry_state(entry: ListEntry) -> dict[str, Any]:
+    return {
+        "kind": entry.kind.code,
+        "name": entry.name,
+        "uscc": entry.uscc,
+        "status": entry.status,
+        "decision_document": entry.decision_document,
+        "published_on": str(entry.published_on) if entry.published_on else None,
+        "planned_exit": str(entry.planned_exit) if entry.planned_exit else None,
+        "exit_reason": entry.exit_reason,
+    }
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+@transaction.atomic
+def entry_recognise(
+    *,
+    actor: Any,
+    kind: ListKind | str,
+    name: str,
+    decision_document: str,
+    uscc: str = "",
+    person_id: str = "",
+    subject: Subject | None = None,
+    recognising_department: str = "",
+    legal_basis: str = "",
+    notice_date: dt.date | None = None,
+    objection_days: int = 0,
+    planned_exit: dt.date | None = None,
+) -> ListEntry:
+    """认定: record the decision and the notice to the subject; the entry produces no hits until published."""
+    if isinstance(kind, str):
+        found = ListKind.objects.filter(code=kind).first()
+        if found is None:
+            raise XinyongError(ErrorCode.UNKNOWN_LIST, f"未知的名单“{kind}”")
+        kind = found
+    name = _required(name, "列入名称")
+    code = normalize_code(uscc) if uscc else ""
+    if subject is None and code:
+        subject = Subject.objects.filter(uscc=code).first()
+    notice = notice_date or clock.today()
+    entry = ListEntry.objects.create(
+        kind=kind,
+        subject=subject,
+        name=name,
+        name_key=matching.match_keys(name)[0] if name else "",
+        uscc=code,
+        person_id=normalize_code(person_id) if person_id else "",
+        decision_document=_required(decision_document, "认定文书号"),
+        recognising_department=recognising_department or kind.recognising_department,
+        # The list's own basis applies unless the decision names a narrower one.
+        legal_basis=legal_basis or kind.legal_basis,
+        notice_date=notice,
+        objection_end=notice + dt.timedelta(days=objection_days) if objection_days else None,
+        planned_exit=planned_exit,
+        status=EntryStatus.RECOGNISED,
+        created_at=clock.now(),
+    )
+    audit_record(
+        actor=actor, action="lists.entry_recognised", obj=entry, summary=str(entry), after=_entry_state(entry)
+    )
+    return entry
+
+
+@transaction.atomic
+def entry_publish(*, actor: Any, entry: ListEntry, published_on: dt.date | None = None) -> ListEntry:
+    """发布: from then on (and until its exit) the entry produces hits."""
+    entry = ListEntry.objects.select_for_update().select_related("kind").get(pk=entry.pk)
+    if entry.status != EntryStatus.RECOGNISED:
+        raise XinyongError(
+            ErrorCode.LIST_ENTRY_STATE, f"该条目当前状态为“{entry.get_status_display()}”，不能发布"
+        )
+    day = published_on or clock.today()
+    if entry.objection_end and day <= entry.objection_end:
+        raise XinyongError(
+            ErrorCode.LIST_ENTRY_STATE, f"异议期至{entry.objection_end:%Y-%m-%d}，异议期届满后方可发布"
+        )
+    before = _entry_state(entry)
+    entry.status = EntryStatus.PUBLISHED
+    entry.published_on = day
+    if entry.planned_exit is None and entry.kind.period_years:
+        entry.planned_exit = _add_years(day, entry.kind.period_years)
+    entry.save(update_fields=["status", "published_on", "planned_exit"])
+    audit_record(
+        actor=actor,
+        action="lists.entry_published",
+        obj=entry,
+        summary=str(entry),
+        before=before,
+        after=_entry_state(entry),
+    )
+    return entry
+
+
+@transaction.atomic
+def entry_exit(*, actor: Any, entry: ListEntry, reason: str, note: str = "") -> ListEntry:
+    """移出: on expiry, on performance, on repair (or the decision revoked); the reason is required."""
+    if reason not in ExitReason.values:
+        raise XinyongError(ErrorCode.BAD_CHOICE, "请选择移出原因：" + "、".join(ExitReason.labels))
+    entry = ListEntry.objects.select_for_update().select_related("kind").get(pk=entry.pk)
+    if entry.status == EntryStatus.EXITED:
+        raise XinyongError(ErrorCode.LIST_ENTRY_STATE, "该条目已移出")
+    if reason != ExitReason.EXPIRY:
+        note = _required(note, "移出说明")
+    before = _entry_state(entry)
+    entry.status = EntryStatus.EXITED
+    entry.exited_at = clock.now()
+    entry.exit_reason = reason
+    entry.exit_note = note.strip()
+    entry.save(update_fields=["status", "exited_at", "exit_reason", "exit_note"])
+    audit_record(
+        actor=actor,
+        action="lists.entry_exited",
+        obj=entry,
+        summary=f"{entry}（{entry.get_exit_reason_display()}）",
+        before=before,
+        after=_entry_state(entry),
+    )
+    return entry
+
+
+# --------------------------------------------------------------------------------------------------------
+# the check
+# --------------------------------------------------------------------------------------------------------
+
+
+def _resolve_subject(code: str, name: str) -> Subject | None:
+    if code:
+        found = Subject.objects.filter(Q(uscc=code) | Q(id_number=code)).first()
+        if found is not None:
+            return found
+    if name:
+        same = list(Subject.objects.filter(name_key=org_name_key(name))[:2])
+        if len(same) == 1:
+            return same[0]
+    return None
+
+
+def _candidates(code: str, name: str, subject: Subject | None) -> list[ListEntry]:
+    """Cheap retrieval: exact code, the subject's own entries, equal keys, keys inside the query's key, and a
+    bounded LIKE on the query key's distinctive fragment; `matching.assess` decides afterwards."""
+    base = active_entries().select_related("kind")
+    found: dict[int, ListEntry] = {}
+    cond = Q(pk__in=[])
+    if code:
+        cond |= Q(uscc=code) | Q(person_id=code)
+    if subject is not None:
+        cond |= Q(subject=subject)
+        if subject.uscc and subject.uscc != code:
+            cond |= Q(uscc=subject.uscc)
+    if name.strip():
+        form = matching.name_form(name)
+        keys = {*form.keys, *matching._substrings(form.key)}
+        cond |= Q(name_key__in=keys)
+    for entry in base.filter(cond):
+        found[entry.pk] = entry
+    if name.strip():
+        fragment = matching._distinctive(form.key) or form.key
+        if len(fragment) >= 2:
+            for entry in base.filter(name_key__contains=fragment).exclude(pk__in=found)[:_FRAGMENT_LIMIT]:
+                found[entry.pk] = entry
+    return list(found.values())
+
+
+def _query_keys(code: str, name: str, subject: Subject | None) -> list[str]:
+    keys = []
+    if subject is not None:
+        keys.append(f"subject:{subject.pk}")
+    if code:
+        keys.append(f"code:{code}")
+    if name.strip():
+        keys.append(f"name:{matching.match_keys(name)[0]}")
+    return keys
+
+
+_IDENTIFIER_REASONS = frozenset({"uscc_equal", "person_id_equal", "subject_linked"})
+
+
+def _decided_by_identifier(reasons: list[dict[str, str]]) -> bool:
+    return any(reason.get("code") in _IDENTIFIER_REASONS for reason in reasons)
+
+
+def _screen(
+    code: str, name: str, subject: Subject | None, matter: str
+) -> tuple[list[CheckHit], list[CheckHit]]:
+    threshold = match_threshold()
+    entries = _candidates(code, name, subject)
+    by_id = {entry.pk: entry for entry in entries}
+    query = matching.Query(name=name.strip(), code=code)
+    scored: dict[int, tuple[float, list[dict[str, str]]]] = {}
+    for found in matching.screen(
+        query,
+        (matching.Entry(id=e.pk, name=e.name, uscc=e.uscc) for e in entries),
+        threshold=threshold,
+    ):
+        scored[int(str(found.entry.id))] = (
+            found.score,
+            [{"code": r.code, "text": r.text} for r in found.reasons],
+        )
+    for entry in entries:
+        # An entry recognised against the registered subject, or listing a person's id, is that party.
+        if subject is not None and entry.subject_id == subject.pk:
+            scored[entry.pk] = (1.0, [{"code": "subject_linked", "text": "名单条目已关联该信用主体"}])
+        elif code and entry.person_id == code:
+            scored[entry.pk] = (1.0, [{"code": "person_id_equal", "text": "身份证件号码一致"}])
+    measures = measures_for(kind_ids={by_id[i].kind_id for i in scored}, matter=matter)
+    dismissals = {
+        d.entry_id: d
+        for d in Dismissal.objects.filter(
+            entry_id__in=scored, query_key__in=_query_keys(code, name, subject)
+        ).select_related("actor")
+    }
+    hits: list[CheckHit] = []
+    dismissed: list[CheckHit] = []
+    for entry_id, (score, reasons) in sorted(scored.items(), key=lambda item: -item[1][0]):
+        entry = by_id[entry_id]
+        # A dismissal sets aside a name match only: an identifier match decides alone.
+        dismissal = None if _decided_by_identifier(reasons) else dismissals.get(entry_id)
+        hit = CheckHit(entry, score, reasons, measures.get(entry.kind_id, []), dismissal)
+        (dismissed if hit.dismissal else hits).append(hit)
+    return hits, dismissed
+
+
+@transaction.atomic
+def check_subject(
+    *,
+    actor: Any,
+    matter: str,
+    purpose: str,
+    code: str | None = None,
+    name: str | None = None,
+    batch_ref: str = "",
+) -> CheckResult:
+    """One check (联合奖惩核查): the hits with scores and reasons, and the measures for this matter; logged."""
+    matter = _matter(matter)
+    purpose = _required(purpose, "查询事由")
+    code = normalize_code(code).replace("-", "") if code else ""
+    name = (name or "").strip()
+    if not code and not name:
+        raise XinyongError(ErrorCode.REQUIRED, "请填写主体名称或统一社会信用代码（身份证件号码）。")
+    subject = _resolve_subject(code, name)
+    hits, dismissed = _screen(code, name, subject, matter)
+    log = CheckLog.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label_of(actor),
+        checked_at=clock.now(),
+        matter=matter,
+        purpose=purpose,
+        query_name=name,
+        query_code=code,
+        subject=subject,
+        batch_ref=batch_ref,
+        hits=[
+            {"entry_id": h.entry.pk, "score": h.score, "list": h.entry.kind.code, "reasons": h.reasons}
+            for h in hits
+        ],
+        hit_count=len(hits),
+    )
+    audit_record(
+        actor=actor,
+        action="lists.checked",
+        obj=log,
+        summary=f"{Matter(matter).label}核查：{name or code}，命中{len(hits)}条",
+        after={"matter": matter, "purpose": purpose, "name": name, "code": code, "hits": log.hits},
+    )
+    return CheckResult(log=log, subject=subject, hits=hits, dismissed=dismissed)
+
+
+def check_batch(
+    *, actor: Any, matter: str, purpose: str, rows: Sequence[tuple[str, str]]
+) -> list[CheckResult]:
+    """A list of (name, code) checked one by one under one batch reference."""
+    _matter(matter)
+    _required(purpose, "查询事由")
+    ref = uuid.uuid4().hex[:12]
+    results = []
+    for name, code in rows:
+        if not (name or "").strip() and not (code or "").strip():
+            continue
+        results.append(
+            check_subject(actor=actor, matter=matter, purpose=purpose, name=name, code=code, batch_ref=ref)
+        )
+    return results
+
+
+# --------------------------------------------------------------------------------------------------------
+# closing the loop
+# --------------------------------------------------------------------------------------------------------
+
+
+def _hit_entry_ids(log: CheckLog) -> set[int]:
+    return {int(h["entry_id"]) for h in log.hits}
+
+
+@transaction.atomic
+def outcome_record(
+    *,
+    actor: Any,
+    check_log: CheckLog,
+    entry: ListEntry,
+    applied: bool,
+    measure: Measure | None = None,
+    reason: str = "",
+) -> CheckOutcome:
+    """Feedback (反馈): a measure applied, or not applied with a reason."""
+    if entry.pk not in _hit_entry_ids(check_log):
+        raise XinyongError(ErrorCode.BAD_CHOICE, "该名单条目不在本次核查的命中结果中")
+    if measure is not None and not measure.memorandum.kinds.filter(pk=entry.kind_id).exists():
+        raise XinyongError(ErrorCode.BAD_CHOICE, "该措施不适用于此名单")
+    reason = reason.strip()
+    if not applied:
+        reason = _required(reason, "未实施措施的理由")
+    outcome, _created = CheckOutcome.objects.update_or_create(
+        check_log=check_log,
+        entry=entry,
+        measure=measure,
+        defaults={
+            "applied": applied,
+            "reason": reason,
+            "actor": actor if getattr(actor, "pk", None) else None,
+            "recorded_at": clock.now(),
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="lists.outcome_recorded",
+        obj=outcome,
+        summary=f"核查{check_log.pk}：{entry.name} {'已实施' if applied else '未实施'}{('：' + measure.text) if measure else ''}",
+        after={
+            "check": check_log.pk,
+            "entry": entry.pk,
+            "measure": measure.pk if measure else None,
+            "applied": applied,
+            "reason": reason,
+        },
+    )
+    return outcome
+
+
+@transaction.atomic
+def dismissal_create(*, actor: Any, check_log: CheckLog, entry: ListEntry, reason: str) -> Dismissal:
+    """误报排除: this entry is not the party of this check; later checks of the same party skip it."""
+    if entry.pk not in _hit_entry_ids(check_log):
+        raise XinyongError(ErrorCode.BAD_CHOICE, "该名单条目不在本次核查的命中结果中")
+    reason = _required(reason, "排除理由")
+    stored = next(h for h in check_log.hits if int(h["entry_id"]) == entry.pk)
+    if _decided_by_identifier(list(stored.get("reasons", []))):
+        raise XinyongError(ErrorCode.BAD_CHOICE, "该条目按统一社会信用代码或证件号码命中，不能作为误报排除")
+    keys = _query_keys(check_log.query_code, check_log.query_name, check_log.subject)
+    made = None
+    for key in keys:
+        dismissal, _ = Dismissal.objects.update_or_create(
+            entry=entry,
+            query_key=key,
+            defaults={
+                "subject": check_log.subject,
+                "reason": reason,
+                "actor": actor if getattr(actor, "pk", None) else None,
+                "dismissed_at": clock.now(),
+            },
+        )
+        made = made or dismissal
+    assert made is not None  # a check always has a code or a name
+    audit_record(
+        actor=actor,
+        action="lists.hit_dismissed",
+        obj=made,
+        summary=f"排除误报：{check_log.query_name or check_log.query_code} ≠ {entry.name}",
+        after={"check": check_log.pk, "entry": entry.pk, "keys": keys, "reason": reason},
+    )
+    return made
+
+
+def entries_due_for_exit(*, today: dt.date | None = None) -> Iterable[ListEntry]:
+    """Published entries past their planned exit date, for the expiry run."""
+    day = today or clock.today()
+    return ListEntry.objects.filter(status=EntryStatus.PUBLISHED, planned_exit__lte=day)

@@ -1,0 +1,221 @@
+"""Lists, memoranda and the check, against a real database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from xinyong.audit.models import AuditEvent
+from xinyong.core import clock
+from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.lists.models import (
+    CheckLog,
+    CheckOutcome,
+    EntryStatus,
+    ListEntry,
+    ListKind,
+    Matter,
+    Measure,
+    Memorandum,
+)
+from xinyong.lists.services import (
+    RULES_DIR,
+    check_subject,
+    dismissal_create,
+    entry_exit,
+    entry_publish,
+    lists_load,
+    outcome_record,
+)
+from xinyong.lists.tests.conftest import DAFENG, HENGYUAN, listed
+from xinyong.org.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+# -- rules as data ------------------------------------------------------------------------------------------
+
+
+def test_shipped_rules_load_and_every_measure_has_a_legal_basis(rules: None) -> None:
+    assert ListKind.objects.filter(code="court_defaulter", list_type="black").exists()
+    assert ListKind.objects.filter(code="tax_grade_a", list_type="red").exists()
+    memo = Memorandum.objects.get(number="发改财金〔2016〕141号")
+    assert list(memo.kinds.values_list("code", flat=True)) == ["court_defaulter"]
+    assert memo.measures.filter(matters__icontains="procurement").exists()
+    assert not Measure.objects.filter(legal_basis="").exists()
+    for measure in Measure.objects.all():
+        assert set(measure.matters) <= set(Matter.values)
+    # Loading again changes nothing.
+    before = Measure.objects.count()
+    lists_load()
+    assert Measure.objects.count() == before
+    assert AuditEvent.objects.filter(action="lists.rules_loaded").count() == 2
+
+
+def test_a_punishment_without_legal_basis_is_refused(db: None, tmp_path: Path) -> None:
+    (tmp_path / "list_kinds.yaml").write_text(
+        (RULES_DIR / "list_kinds.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    spec = yaml.safe_load((RULES_DIR / "memoranda.yaml").read_text(encoding="utf-8"))
+    spec["memoranda"][0]["measures"][0]["legal_basis"] = " "
+    (tmp_path / "memoranda.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(XinyongError) as caught:
+        lists_load(rules_dir=tmp_path)
+    assert caught.value.code == ErrorCode.NO_LEGAL_BASIS
+    assert not Memorandum.objects.exists()  # the whole load rolled back
+
+
+# -- lifecycle -----------------------------------------------------------------------------------------------
+
+
+def test_recognise_publish_exit_are_audited_and_publish_sets_the_planned_exit(rules: None) -> None:
+    entry = listed("court_defaulter", "江阴市恒通五金有限公司", published=None, objection_days=10)
+    assert entry.status == EntryStatus.RECOGNISED
+    assert entry.objection_end == dt.date(2026, 2, 11)
+    with pytest.raises(XinyongError) as caught:
+        entry_publish(actor=None, entry=entry, published_on=dt.date(2026, 2, 11))
+    assert caught.value.code == ErrorCode.LIST_ENTRY_STATE
+    entry = entry_publish(actor=None, entry=entry, published_on=dt.date(2026, 2, 12))
+    assert entry.planned_exit == dt.date(2028, 2, 12)  # the court list's two years
+    with pytest.raises(XinyongError) as caught:
+        entry_exit(actor=None, entry=entry, reason="performance", note="")
+    assert caught.value.code == ErrorCode.REQUIRED
+    entry = entry_exit(actor=None, entry=entry, reason="performance", note="已全部履行生效法律文书确定的义务")
+    assert entry.status == EntryStatus.EXITED
+    actions = list(AuditEvent.objects.filter(object_id=str(entry.pk)).values_list("action", flat=True))
+    assert actions == ["lists.entry_recognised", "lists.entry_published", "lists.entry_exited"]
+
+
+# -- the check -----------------------------------------------------------------------------------------------
+
+
+def test_check_by_code_returns_the_hit_and_the_measures_of_this_matter(
+    entries: dict[str, ListEntry], handler: User
+) -> None:
+    result = check_subject(
+        actor=handler, matter="procurement", purpose="2026年办公设备采购项目", code=HENGYUAN
+    )
+    assert [h.entry for h in result.hits] == [entries["hengyuan"]]
+    hit = result.hits[0]
+    assert hit.score == 1.0 and "统一社会信用代码一致" in hit.explanation
+    assert [m.text for m in hit.measures] == ["限制失信被执行人作为供应商参加政府采购活动"]
+    assert all("procurement" in m.matters for m in hit.measures)
+    # The same hit in another matter carries that matter's measures.
+    land = check_subject(actor=handler, matter="land", purpose="地块出让", code=HENGYUAN)
+    assert [m.text for m in land.hits[0].measures] == ["限制失信被执行人取得政府供应土地"]
+    log = CheckLog.objects.get(pk=result.log.pk)
+    assert (log.actor, log.matter, log.purpose, log.hit_count) == (
+        handler,
+        "procurement",
+        "2026年办公设备采购项目",
+        1,
+    )
+    assert AuditEvent.objects.filter(action="lists.checked", object_id=str(log.pk)).exists()
+
+
+def test_check_by_name_finds_variants_but_not_branches_or_other_companies(
+    entries: dict[str, ListEntry], handler: User
+) -> None:
+    def found(name: str) -> list[ListEntry]:
+        return [
+            h.entry for h in check_subject(actor=handler, matter="bidding", purpose="招标", name=name).hits
+        ]
+
+    assert found("利港恒远机械有限责任公司") == [entries["hengyuan"]]
+    assert found("江蘇省江陰市利港恒遠機械有限公司") == [entries["hengyuan"]]
+    assert found("江阴市利港恒远机械有限公司澄江分公司") == []
+    assert found("江阴市利港恒达机械有限公司") == []
+    hit = check_subject(
+        actor=handler, matter="bidding", purpose="招标", name="利港恒远机械有限责任公司"
+    ).hits[0]
+    assert 0.85 <= hit.score < 1.0 and hit.reasons
+
+
+def test_unpublished_and_exited_entries_produce_no_hits(entries: dict[str, ListEntry], handler: User) -> None:
+    assert (
+        check_subject(actor=handler, matter="bidding", purpose="招标", name="江阴澄安建设工程有限公司").hits
+        == []
+    )
+    assert check_subject(actor=handler, matter="funds", purpose="专项资金", code=DAFENG).hits
+    entry_exit(actor=None, entry=entries["dafeng"], reason="repair", note="已补缴税款并完成信用修复")
+    assert check_subject(actor=handler, matter="funds", purpose="专项资金", code=DAFENG).hits == []
+
+
+def test_an_entry_past_its_planned_exit_stops_hitting_before_the_exit_run(
+    entries: dict[str, ListEntry], handler: User
+) -> None:
+    ListEntry.objects.filter(pk=entries["hengyuan"].pk).update(planned_exit=dt.date(2026, 11, 27))
+    assert check_subject(actor=handler, matter="procurement", purpose="采购", code=HENGYUAN).hits
+    with clock.frozen("2026-11-27T00:00:01+08:00"):
+        assert check_subject(actor=handler, matter="procurement", purpose="采购", code=HENGYUAN).hits == []
+
+
+def test_red_list_hits_carry_rewards(entries: dict[str, ListEntry], handler: User) -> None:
+    result = check_subject(actor=handler, matter="licence", purpose="施工许可", name="江阴兴达纺织有限公司")
+    assert [h.entry for h in result.hits] == [entries["xingda_red"]]
+    assert [m.nature for m in result.hits[0].measures] == ["reward"]
+
+
+def test_check_needs_a_matter_a_purpose_and_a_party(entries: dict[str, ListEntry], handler: User) -> None:
+    for kwargs, code in (
+        ({"matter": "lottery", "purpose": "x", "code": HENGYUAN}, ErrorCode.UNKNOWN_MATTER),
+        ({"matter": "bidding", "purpose": " ", "code": HENGYUAN}, ErrorCode.REQUIRED),
+        ({"matter": "bidding", "purpose": "招标"}, ErrorCode.REQUIRED),
+    ):
+        with pytest.raises(XinyongError) as caught:
+            check_subject(actor=handler, **kwargs)  # type: ignore[arg-type]
+        assert caught.value.code == code
+    assert not CheckLog.objects.exists()
+
+
+# -- closing the loop ----------------------------------------------------------------------------------------
+
+
+def test_outcome_applied_or_not_applied_with_reason(entries: dict[str, ListEntry], handler: User) -> None:
+    result = check_subject(actor=handler, matter="procurement", purpose="采购", code=HENGYUAN)
+    measure = result.hits[0].measures[0]
+    with pytest.raises(XinyongError) as caught:
+        outcome_record(
+            actor=handler, check_log=result.log, entry=entries["hengyuan"], measure=measure, applied=False
+        )
+    assert caught.value.code == ErrorCode.REQUIRED
+    outcome = outcome_record(
+        actor=handler, check_log=result.log, entry=entries["hengyuan"], measure=measure, applied=True
+    )
+    assert CheckOutcome.objects.get(pk=outcome.pk).applied
+    # An entry the check did not return cannot get an outcome.
+    with pytest.raises(XinyongError):
+        outcome_record(actor=handler, check_log=result.log, entry=entries["dafeng"], applied=True)
+    assert AuditEvent.objects.filter(action="lists.outcome_recorded").count() == 1
+
+
+def test_a_dismissal_is_remembered_for_later_checks_of_the_same_party(
+    entries: dict[str, ListEntry], handler: User
+) -> None:
+    name = "利港恒远机械有限责任公司"
+    first = check_subject(actor=handler, matter="bidding", purpose="招标", name=name)
+    assert first.hits
+    dismissal_create(
+        actor=handler,
+        check_log=first.log,
+        entry=entries["hengyuan"],
+        reason="经核实为不同主体，注册地址和法定代表人均不同",
+    )
+    later = check_subject(actor=handler, matter="bidding", purpose="招标", name=name)
+    assert later.hits == []
+    assert [h.entry for h in later.dismissed] == [entries["hengyuan"]]
+    assert later.dismissed[0].dismissal is not None and later.dismissed[0].dismissal.actor == handler
+    # Another party with a similar name is not covered by this dismissal; the exact code still hits.
+    assert check_subject(actor=handler, matter="bidding", purpose="招标", code=HENGYUAN).hits
+
+
+def test_an_identifier_match_cannot_be_dismissed(entries: dict[str, ListEntry], handler: User) -> None:
+    result = check_subject(actor=handler, matter="bidding", purpose="招标", code=HENGYUAN)
+    with pytest.raises(XinyongError) as caught:
+        dismissal_create(
+            actor=handler, check_log=result.log, entry=entries["hengyuan"], reason="不是同一主体"
+        )
+    assert caught.value.code == ErrorCode.BAD_CHOICE
