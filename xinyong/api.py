@@ -21,6 +21,7 @@ from ninja.openapi.docs import Swagger
 
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.intake.api import router as intake_router
+from xinyong.lists.api import router as lists_router
 from xinyong.portal.api import router as public_router
 from xinyong.records.api import router as records_router
 
@@ -41,6 +42,7 @@ class ApiErrorCode(StrEnum):
 _STATUS: dict[str, int] = {
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.UNKNOWN_CATEGORY: 404,
+    ErrorCode.UNKNOWN_MATTER: 422,
     ErrorCode.UNKNOWN_DEPARTMENT: 404,
     ErrorCode.DUPLICATE_FILE: 409,
     ErrorCode.FILE_TOO_LARGE: 413,
@@ -101,6 +103,7 @@ api = NinjaAPI(
 api.add_router("/intake/", intake_router)
 api.add_router("/public/", public_router)
 api.add_router("/records/", records_router)
+api.add_router("/lists/", lists_router)
 
 
 def error_response(

@@ -212,3 +212,14 @@ from xinyong.settings_tasks import (  # noqa: E402
 )
 
 INSTALLED_APPS += EXTRA_APPS
+
+# Joint reward and punishment: the name-match score from which a list entry is a hit, and monitoring alerts by mail
+# (Django's EMAIL_* settings say where mail goes; off by default: an intranet often has no mail relay).
+XINYONG_MATCH_THRESHOLD = float(os.environ.get("XINYONG_MATCH_THRESHOLD", "0.85"))
+XINYONG_ALERT_EMAIL = _env_bool("XINYONG_ALERT_EMAIL")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "xinyong@localhost")

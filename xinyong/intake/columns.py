@@ -17,7 +17,7 @@ from xinyong.intake.readers import HeaderMatch, normalize_header
 from xinyong.intake.schema import Schema
 
 # Rules of the catalog applied here rather than by the row validator.
-COLUMN_RULES = frozenset({"default_from_department", "unit_code_from_name"})
+COLUMN_RULES = frozenset({"default_from_department", "default_when_absent", "unit_code_from_name"})
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,15 @@ class UnitRef:
 class ColumnPlan:
     present: frozenset[str]
     department_defaults: dict[str, str] = field(default_factory=dict)
+    # A column a known layout lacks, filled with the value its other headers imply (e.g. the court's file).
+    layout_defaults: dict[str, str] = field(default_factory=dict)
     codes_from_names: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def complete(self, cells: dict[str, object], units_by_name: Mapping[str, str]) -> dict[str, object]:
         for code, value in self.department_defaults.items():
+            cells[code] = value
+        for code, value in self.layout_defaults.items():
             cells[code] = value
         for name_field, code_field in self.codes_from_names:
             if cells.get(code_field) in (None, ""):
@@ -61,6 +65,15 @@ def plan_columns(
             if value:
                 plan.department_defaults[rule["field"]] = value
                 fillable.add(rule["field"])
+        elif rule.get("rule") == "default_when_absent" and rule["field"] not in present:
+            wanted = normalize_header(rule["if_header"])
+            if any(normalize_header(text) == wanted for text in header.texts.values()):
+                plan.layout_defaults[rule["field"]] = rule["value"]
+                fillable.add(rule["field"])
+                spec = schema.field(rule["field"])
+                plan.warnings.append(
+                    f"文件中没有“{spec.name if spec else rule['field']}”列，按“{rule['if_header']}”列判定为“{rule['value']}”"
+                )
         elif rule.get("rule") == "unit_code_from_name":
             plan.codes_from_names.append((rule["name_field"], rule["code_field"]))
             if rule["name_field"] in present:

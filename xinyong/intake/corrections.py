@@ -35,6 +35,7 @@ from xinyong.org.models import Role, Unit
 from xinyong.org.selectors import require_role
 from xinyong.records.models import Record
 from xinyong.records.services import RecordDraft, records_upsert
+from xinyong.records.signals import records_changed
 from xinyong.subjects.services import subjects_resolve
 
 REASON_MAX_LENGTH = 300
@@ -135,6 +136,9 @@ def rejected_row_correct(*, row: RejectedRow, values: Mapping[str, object], acto
         existed = Record.objects.filter(category_code=batch.category.code, key=key).exists()
         _store(batch, schema, checked, key, row_number=row.row_number, submitted_at=now)
         record = Record.objects.get(category_code=batch.category.code, key=key)
+        records_changed.send(
+            sender=RejectedRow, category_code=batch.category.code, batch=None, record_ids=[record.pk], actor=actor
+        )
         before_values = row.values if isinstance(row.values, dict) else {}
         row.status = RejectedRowStatus.CORRECTED
         _mark_resolved(row, actor=actor, at=now, record=record)

@@ -1482,6 +1482,8 @@ class HeaderMatch:
     unknown: list[tuple[int, str]]
     missing: list[str]
     last_row_number: int = field(default=0)
+    # Every header cell as the clerk wrote it, by column (a layout is sometimes known by one of its names).
+    texts: dict[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.last_row_number:
@@ -1673,6 +1675,7 @@ def find_header(
         unknown=unknown,
         missing=[code for code in aliases if code not in found_codes],
         last_row_number=buffered[last_index].number,
+        texts={i: clean for i, cell in enumerate(header_cells) if (clean := _header_display(cell))},
     )
     data: Iterator[RawRow] = itertools.chain(buffered[last_index + 1 :], source)
     if sheet is not None:

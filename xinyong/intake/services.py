@@ -35,6 +35,7 @@ from xinyong.intake.validation import CheckedRow, RowError, RowValidator
 from xinyong.org.models import Role, Unit
 from xinyong.org.selectors import require_role
 from xinyong.records.services import RecordDraft, records_upsert
+from xinyong.records.signals import records_changed
 from xinyong.subjects.services import SubjectRef, subjects_resolve
 
 
@@ -160,6 +161,10 @@ def import_file(
         from xinyong.intake.corrections import rejected_rows_replace
 
         result.replaced = rejected_rows_replace(batch=batch, keys=writer.keys)
+        if result.created or result.revised:
+            records_changed.send(
+                sender=Batch, category_code=category.code, batch=batch, record_ids=None, actor=actor
+            )
         audit_record(
             actor=actor,
             action="intake.batch_imported",

@@ -209,6 +209,8 @@ class RowValidator:
             return lambda row: self._date_order(row, rule["earlier"], rule["later"])
         if name == "required_when_contains":
             return lambda row: self._required_when(row, rule["field"], rule["when"], rule["contains"])
+        if name == "required_with":
+            return lambda row: self._required_with(row, rule["field"], rule["with"])
         if name == "min_value":
             return lambda row: self._min_value(row, rule["field"], Decimal(str(rule["min"])))
         if name == "not_after_submission":
@@ -315,6 +317,18 @@ class RowValidator:
                     self._label(target),
                     code,
                     f"“{self._label(when)}”含“{contains}”时，“{self._label(target)}”必填",
+                )
+            )
+
+    def _required_with(self, row: CheckedRow, target: str, other: str) -> None:
+        failed = {e.field for e in row.errors}
+        if row.values.get(other) not in (None, "") and row.values.get(target) in (None, "") and target not in failed:
+            row.errors.append(
+                RowError(
+                    target,
+                    self._label(target),
+                    ErrorCode.REQUIRED_WHEN,
+                    f"填写了“{self._label(other)}”时，“{self._label(target)}”必填",
                 )
             )
 

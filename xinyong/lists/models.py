@@ -70,6 +70,15 @@ class ListEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="list_entries",
     )
+    # The list record this entry was imported from (black_list / red_list categories), when it came by file.
+    record = models.OneToOneField(
+        "records.Record",
+        verbose_name="名单信息记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="list_entry",
+    )
     name = models.CharField("列入名称", max_length=200)
     name_key = models.CharField("名称比对键", max_length=200, db_index=True, editable=False)
     uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, db_index=True)
@@ -132,6 +141,9 @@ class Measure(models.Model):
     legal_basis = models.TextField("法律依据")
     matters = models.JSONField("适用事项", default=list)
     executing_departments = models.TextField("实施部门")
+    # A measure a record triggers by itself, without a list (e.g. a supplier's 重大违法记录 in procurement):
+    # {"category", "within_years", "kinds_any", "fine_at_least"}; empty for measures of list entries.
+    record_condition = models.JSONField("触发条件（信用记录）", default=dict, blank=True)
 
     class Meta:
         verbose_name = "奖惩措施"
@@ -157,6 +169,14 @@ class CheckLog(models.Model):
         related_name="+",
     )
     actor_label = models.CharField("查询人标识", max_length=150)
+    department = models.ForeignKey(
+        "org.Unit",
+        verbose_name="查询部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     checked_at = models.DateTimeField("查询时间", db_index=True)
     matter = models.CharField("办理事项", max_length=20, choices=Matter.choices)
     purpose = models.CharField("查询事由", max_length=300)
@@ -189,7 +209,17 @@ class CheckOutcome(models.Model):
     check_log = models.ForeignKey(
         CheckLog, verbose_name="核查记录", on_delete=models.CASCADE, related_name="outcomes"
     )
-    entry = models.ForeignKey(ListEntry, verbose_name="名单条目", on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(
+        ListEntry, verbose_name="名单条目", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    record = models.ForeignKey(
+        "records.Record",
+        verbose_name="信用记录",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     measure = models.ForeignKey(
         Measure, verbose_name="措施", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -210,10 +240,17 @@ class CheckOutcome(models.Model):
         verbose_name_plural = "奖惩措施实施反馈"
         constraints = [
             models.UniqueConstraint(fields=["check_log", "entry", "measure"], name="lists_outcome_unique"),
+            models.UniqueConstraint(
+                fields=["check_log", "record", "measure"], name="lists_outcome_record_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(entry__isnull=False) | models.Q(record__isnull=False),
+                name="lists_outcome_has_hit",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.entry_id}：{'已实施' if self.applied else '未实施'}"
+        return f"{self.entry_id or self.record_id}：{'已实施' if self.applied else '未实施'}"
 
 
 class Dismissal(models.Model):
@@ -250,3 +287,78 @@ class Dismissal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.query_key} ≠ {self.entry_id}"
+
+
+class Watch(models.Model):
+    """A subject a department keeps an eye on (e.g. every recipient of a fund): re-screened on every list change."""
+
+    department = models.ForeignKey(
+        "org.Unit", verbose_name="关注部门", on_delete=models.PROTECT, related_name="+"
+    )
+    subject = models.ForeignKey(
+        "subjects.Subject",
+        verbose_name="信用主体",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    name = models.CharField("主体名称", max_length=200)
+    name_key = models.CharField("名称比对键", max_length=200, db_index=True, editable=False)
+    code = models.CharField("统一社会信用代码（证件号码）", max_length=30, blank=True, db_index=True)
+    reason = models.CharField("关注事由", max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="设置人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("设置时间")
+    ended_at = models.DateTimeField("取消关注时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "关注主体"
+        verbose_name_plural = "关注主体"
+        ordering = ["department", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.reason}）"
+
+
+class AlertEvent(models.TextChoices):
+    LISTED = "listed", "新列入名单"
+    EXITED = "exited", "已移出名单"
+
+
+class Alert(models.Model):
+    """A list change that concerns a watched subject, for its department to see (and, where configured, by mail)."""
+
+    watch = models.ForeignKey(Watch, verbose_name="关注主体", on_delete=models.CASCADE, related_name="alerts")
+    entry = models.ForeignKey(ListEntry, verbose_name="名单条目", on_delete=models.CASCADE, related_name="+")
+    event = models.CharField("事件", max_length=10, choices=AlertEvent.choices)
+    score = models.FloatField("匹配分值")
+    reasons = models.JSONField("匹配依据", default=list)
+    created_at = models.DateTimeField("预警时间", db_index=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+    read_at = models.DateTimeField("处理时间", null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "名单变动预警"
+        verbose_name_plural = "名单变动预警"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["watch", "entry", "event"], name="lists_alert_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.watch.name}：{self.get_event_display()}"

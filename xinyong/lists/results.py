@@ -7,6 +7,7 @@ from typing import Any
 
 from xinyong.audit.services import actor_label_of
 from xinyong.lists.models import CheckLog, Dismissal, ListEntry, Measure
+from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
 
@@ -38,20 +39,52 @@ class CheckHit:
             "score": self.score,
             "reasons": self.reasons,
             "explanation": self.explanation,
-            "measures": [
-                {
-                    "id": m.pk,
-                    "nature": m.nature,
-                    "text": m.text,
-                    "legal_basis": m.legal_basis,
-                    "executing_departments": m.executing_departments,
-                    "memorandum": m.memorandum.number,
-                }
-                for m in self.measures
-            ],
+            "measures": [_measure_dict(m) for m in self.measures],
             "dismissed": None
             if self.dismissal is None
             else {"reason": self.dismissal.reason, "by": actor_label_of(self.dismissal.actor)},
+        }
+
+
+def _measure_dict(m: Measure) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "nature": m.nature,
+        "text": m.text,
+        "legal_basis": m.legal_basis,
+        "executing_departments": m.executing_departments,
+        "memorandum": m.memorandum.number,
+    }
+
+
+@dataclass
+class RecordHit:
+    """A subject's own record (e.g. a serious penalty) that a measure for this matter names."""
+
+    record: Record
+    reasons: list[dict[str, str]]
+    measures: list[Measure]
+
+    @property
+    def explanation(self) -> str:
+        return "；".join(r["text"] for r in self.reasons)
+
+    @property
+    def title(self) -> str:
+        data = self.record.data
+        return str(data.get("CF_WSH") or data.get("XK_WSH") or self.record.key)
+
+    def as_dict(self) -> dict[str, Any]:
+        record = self.record
+        return {
+            "record_id": record.pk,
+            "category": record.category_code,
+            "document": self.title,
+            "decision_date": str(record.decision_date) if record.decision_date else None,
+            "score": 1.0,
+            "reasons": self.reasons,
+            "explanation": self.explanation,
+            "measures": [_measure_dict(m) for m in self.measures],
         }
 
 
@@ -61,6 +94,11 @@ class CheckResult:
     subject: Subject | None
     hits: list[CheckHit] = field(default_factory=list)
     dismissed: list[CheckHit] = field(default_factory=list)
+    record_hits: list[RecordHit] = field(default_factory=list)
+
+    @property
+    def any_hit(self) -> bool:
+        return bool(self.hits or self.record_hits)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,5 +107,6 @@ class CheckResult:
             "query": {"name": self.log.query_name, "code": self.log.query_code},
             "subject": None if self.subject is None else {"id": self.subject.pk, "name": self.subject.name},
             "hits": [hit.as_dict() for hit in self.hits],
+            "record_hits": [hit.as_dict() for hit in self.record_hits],
             "dismissed": [hit.as_dict() for hit in self.dismissed],
         }

@@ -9,7 +9,8 @@ from django.db.models import Q, QuerySet
 
 from xinyong.core import clock
 from xinyong.lists.models import CheckLog, CheckOutcome, EntryStatus, ListEntry, Measure, Memorandum
-from xinyong.lists.results import CheckHit, CheckResult
+from xinyong.lists.results import CheckHit, CheckResult, RecordHit
+from xinyong.records.models import Record
 
 
 def active_entries() -> QuerySet[ListEntry]:
@@ -56,7 +57,7 @@ def check_logs(*, actor: Any = None) -> QuerySet[CheckLog]:
 def check_result_of(log: CheckLog) -> CheckResult:
     """A past check as it was answered: the entries it hit (even if they have left their list since), with
     the scores and reasons it gave, the measures for its matter, and the outcomes recorded so far."""
-    ids = [int(h["entry_id"]) for h in log.hits]
+    ids = [int(h["entry_id"]) for h in log.hits if "entry_id" in h]
     entries = ListEntry.objects.select_related("kind").in_bulk(ids)
     measures = measures_for(kind_ids={e.kind_id for e in entries.values()}, matter=log.matter)
     hits = [
@@ -67,9 +68,35 @@ def check_result_of(log: CheckLog) -> CheckResult:
             measures.get(entries[int(h["entry_id"])].kind_id, []),
         )
         for h in log.hits
-        if int(h["entry_id"]) in entries
+        if "entry_id" in h and int(h["entry_id"]) in entries
     ]
-    return CheckResult(log=log, subject=log.subject, hits=hits)
+    return CheckResult(log=log, subject=log.subject, hits=hits, record_hits=_record_hits_of(log))
+
+
+def record_measures(matter: str) -> list[Measure]:
+    """The measures that a subject's own records trigger in `matter` (see `penalties`)."""
+    return [
+        m
+        for m in Measure.objects.exclude(record_condition={}).select_related("memorandum")
+        if matter in m.matters and m.record_condition
+    ]
+
+
+def _record_hits_of(log: CheckLog) -> list[RecordHit]:
+    stored = [h for h in log.hits if "record_id" in h]
+    if not stored:
+        return []
+    records = Record.objects.in_bulk([int(h["record_id"]) for h in stored])
+    measures = [m for m in record_measures(log.matter)]
+    return [
+        RecordHit(
+            record=records[int(h["record_id"])],
+            reasons=list(h.get("reasons", [])),
+            measures=[m for m in measures if m.record_condition.get("category") == h.get("category")],
+        )
+        for h in stored
+        if int(h["record_id"]) in records
+    ]
 
 
 def outcomes_of(log: CheckLog) -> list[CheckOutcome]:

@@ -20,7 +20,7 @@ from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.identifiers import normalize_code
 from xinyong.core.names import org_name_key
-from xinyong.lists import matching
+from xinyong.lists import matching, monitoring
 from xinyong.lists.models import (
     CheckLog,
     CheckOutcome,
@@ -35,8 +35,11 @@ from xinyong.lists.models import (
     MeasureNature,
     Memorandum,
 )
+from xinyong.lists.penalties import record_hits
 from xinyong.lists.results import CheckHit, CheckResult
 from xinyong.lists.selectors import active_entries, measures_for
+from xinyong.org.models import Unit
+from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
@@ -124,11 +127,21 @@ def lists_load(*, actor: Any = None, rules_dir: Path = RULES_DIR) -> dict[str, i
                 raise XinyongError(
                     ErrorCode.UNKNOWN_MATTER, f"{memo['number']} 措施{item['code']}的事项无效：{bad}"
                 )
+            condition = dict(item.get("record_condition") or {})
+            if condition and not {"category", "within_years"} <= condition.keys():
+                raise XinyongError(
+                    ErrorCode.BAD_CHOICE, f"{memo['number']} 措施{item['code']}的触发条件须写明类别和年限"
+                )
+            if not condition and not memo["kinds"]:
+                raise XinyongError(
+                    ErrorCode.UNKNOWN_LIST, f"{memo['number']} 措施{item['code']}既无适用名单也无触发条件"
+                )
             Measure.objects.update_or_create(
                 memorandum=memorandum,
                 code=item["code"],
                 defaults={
-                    k: item[k] for k in ("nature", "text", "legal_basis", "matters", "executing_departments")
+                    **{k: item[k] for k in ("nature", "text", "legal_basis", "matters", "executing_departments")},
+                    "record_condition": condition,
                 },
             )
             seen.append(item["code"])
@@ -239,6 +252,7 @@ def entry_publish(*, actor: Any, entry: ListEntry, published_on: dt.date | None 
     if entry.planned_exit is None and entry.kind.period_years:
         entry.planned_exit = _add_years(day, entry.kind.period_years)
     entry.save(update_fields=["status", "published_on", "planned_exit"])
+    monitoring.entries_changed(entries=[entry])
     audit_record(
         actor=actor,
         action="lists.entry_published",
@@ -266,6 +280,7 @@ def entry_exit(*, actor: Any, entry: ListEntry, reason: str, note: str = "") -> 
     entry.exit_reason = reason
     entry.exit_note = note.strip()
     entry.save(update_fields=["status", "exited_at", "exit_reason", "exit_note"])
+    monitoring.entries_changed(entries=[entry])
     audit_record(
         actor=actor,
         action="lists.entry_exited",
@@ -339,8 +354,9 @@ def _decided_by_identifier(reasons: list[dict[str, str]]) -> bool:
 
 
 def _screen(
-    code: str, name: str, subject: Subject | None, matter: str
+    code: str, name: str, subject: Subject | None, matter: str | None
 ) -> tuple[list[CheckHit], list[CheckHit]]:
+    """The entries this party matches, split into hits and dismissed ones; `matter` None: no measures."""
     threshold = match_threshold()
     entries = _candidates(code, name, subject)
     by_id = {entry.pk: entry for entry in entries}
@@ -361,7 +377,7 @@ def _screen(
             scored[entry.pk] = (1.0, [{"code": "subject_linked", "text": "名单条目已关联该信用主体"}])
         elif code and entry.person_id == code:
             scored[entry.pk] = (1.0, [{"code": "person_id_equal", "text": "身份证件号码一致"}])
-    measures = measures_for(kind_ids={by_id[i].kind_id for i in scored}, matter=matter)
+    measures = measures_for(kind_ids={by_id[i].kind_id for i in scored}, matter=matter) if matter else {}
     dismissals = {
         d.entry_id: d
         for d in Dismissal.objects.filter(
@@ -388,6 +404,7 @@ def check_subject(
     code: str | None = None,
     name: str | None = None,
     batch_ref: str = "",
+    department: Unit | None = None,
 ) -> CheckResult:
     """One check (联合奖惩核查): the hits with scores and reasons, and the measures for this matter; logged."""
     matter = _matter(matter)
@@ -398,9 +415,17 @@ def check_subject(
         raise XinyongError(ErrorCode.REQUIRED, "请填写主体名称或统一社会信用代码（身份证件号码）。")
     subject = _resolve_subject(code, name)
     hits, dismissed = _screen(code, name, subject, matter)
+    found_records = record_hits(subject=subject, matter=matter)
+    stored = [
+        {"entry_id": h.entry.pk, "score": h.score, "list": h.entry.kind.code, "reasons": h.reasons} for h in hits
+    ] + [
+        {"record_id": h.record.pk, "score": 1.0, "category": h.record.category_code, "reasons": h.reasons}
+        for h in found_records
+    ]
     log = CheckLog.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=actor_label_of(actor),
+        department=department if department is not None else getattr(actor, "unit", None),
         checked_at=clock.now(),
         matter=matter,
         purpose=purpose,
@@ -408,20 +433,17 @@ def check_subject(
         query_code=code,
         subject=subject,
         batch_ref=batch_ref,
-        hits=[
-            {"entry_id": h.entry.pk, "score": h.score, "list": h.entry.kind.code, "reasons": h.reasons}
-            for h in hits
-        ],
-        hit_count=len(hits),
+        hits=stored,
+        hit_count=len(stored),
     )
     audit_record(
         actor=actor,
         action="lists.checked",
         obj=log,
-        summary=f"{Matter(matter).label}核查：{name or code}，命中{len(hits)}条",
+        summary=f"{Matter(matter).label}核查：{name or code}，命中{len(stored)}条",
         after={"matter": matter, "purpose": purpose, "name": name, "code": code, "hits": log.hits},
     )
-    return CheckResult(log=log, subject=subject, hits=hits, dismissed=dismissed)
+    return CheckResult(log=log, subject=subject, hits=hits, dismissed=dismissed, record_hits=found_records)
 
 
 def check_batch(
@@ -447,7 +469,11 @@ def check_batch(
 
 
 def _hit_entry_ids(log: CheckLog) -> set[int]:
-    return {int(h["entry_id"]) for h in log.hits}
+    return {int(h["entry_id"]) for h in log.hits if "entry_id" in h}
+
+
+def _hit_record_ids(log: CheckLog) -> set[int]:
+    return {int(h["record_id"]) for h in log.hits if "record_id" in h}
 
 
 @transaction.atomic
@@ -455,22 +481,33 @@ def outcome_record(
     *,
     actor: Any,
     check_log: CheckLog,
-    entry: ListEntry,
+    entry: ListEntry | None = None,
     applied: bool,
     measure: Measure | None = None,
     reason: str = "",
+    record: Record | None = None,
 ) -> CheckOutcome:
-    """Feedback (反馈): a measure applied, or not applied with a reason."""
-    if entry.pk not in _hit_entry_ids(check_log):
-        raise XinyongError(ErrorCode.BAD_CHOICE, "该名单条目不在本次核查的命中结果中")
-    if measure is not None and not measure.memorandum.kinds.filter(pk=entry.kind_id).exists():
-        raise XinyongError(ErrorCode.BAD_CHOICE, "该措施不适用于此名单")
+    """Feedback (反馈): a measure applied, or not applied with a reason, for a list hit or a record hit."""
+    if (entry is None) == (record is None):
+        raise XinyongError(ErrorCode.BAD_CHOICE, "请指明反馈针对的名单条目或信用记录")
+    if entry is not None:
+        if entry.pk not in _hit_entry_ids(check_log):
+            raise XinyongError(ErrorCode.BAD_CHOICE, "该名单条目不在本次核查的命中结果中")
+        if measure is not None and not measure.memorandum.kinds.filter(pk=entry.kind_id).exists():
+            raise XinyongError(ErrorCode.BAD_CHOICE, "该措施不适用于此名单")
+    else:
+        assert record is not None
+        if record.pk not in _hit_record_ids(check_log):
+            raise XinyongError(ErrorCode.BAD_CHOICE, "该信用记录不在本次核查的命中结果中")
+        if measure is not None and not measure.record_condition:
+            raise XinyongError(ErrorCode.BAD_CHOICE, "该措施不适用于信用记录")
     reason = reason.strip()
     if not applied:
         reason = _required(reason, "未实施措施的理由")
     outcome, _created = CheckOutcome.objects.update_or_create(
         check_log=check_log,
         entry=entry,
+        record=record,
         measure=measure,
         defaults={
             "applied": applied,
@@ -483,10 +520,12 @@ def outcome_record(
         actor=actor,
         action="lists.outcome_recorded",
         obj=outcome,
-        summary=f"核查{check_log.pk}：{entry.name} {'已实施' if applied else '未实施'}{('：' + measure.text) if measure else ''}",
+        summary=f"核查{check_log.pk}：{entry.name if entry else record.key if record else ''} "
+        f"{'已实施' if applied else '未实施'}{('：' + measure.text) if measure else ''}",
         after={
             "check": check_log.pk,
-            "entry": entry.pk,
+            "entry": entry.pk if entry else None,
+            "record": record.pk if record else None,
             "measure": measure.pk if measure else None,
             "applied": applied,
             "reason": reason,
@@ -501,7 +540,7 @@ def dismissal_create(*, actor: Any, check_log: CheckLog, entry: ListEntry, reaso
     if entry.pk not in _hit_entry_ids(check_log):
         raise XinyongError(ErrorCode.BAD_CHOICE, "该名单条目不在本次核查的命中结果中")
     reason = _required(reason, "排除理由")
-    stored = next(h for h in check_log.hits if int(h["entry_id"]) == entry.pk)
+    stored = next(h for h in check_log.hits if int(h.get("entry_id", 0)) == entry.pk)
     if _decided_by_identifier(list(stored.get("reasons", []))):
         raise XinyongError(ErrorCode.BAD_CHOICE, "该条目按统一社会信用代码或证件号码命中，不能作为误报排除")
     keys = _query_keys(check_log.query_code, check_log.query_name, check_log.subject)

@@ -84,9 +84,25 @@ def results_workbook(results: Sequence[CheckResult]) -> bytes:
     for number, result in enumerate(results, start=1):
         log = result.log
         base = [number, log.query_name, log.query_code]
-        if not result.hits:
+        if not result.any_hit:
             sheet.append([safe_cell(v, sheet) for v in (*base, "未命中", "", "", "", "", "", "", log.pk)])
             continue
+        for record_hit in result.record_hits:
+            measures = "；".join(
+                f"{m.get_nature_display()}：{m.text}（{m.memorandum.number}）" for m in record_hit.measures
+            )
+            values = (
+                *base,
+                "命中",
+                record_hit.record.category.name,
+                str(record_hit.record.data.get("CF_XDR_MC", "")),
+                record_hit.title,
+                1.0,
+                record_hit.explanation,
+                measures,
+                log.pk,
+            )
+            sheet.append([safe_cell(v, sheet) for v in values])
         for hit in result.hits:
             measures = "；".join(
                 f"{m.get_nature_display()}：{m.text}（{m.memorandum.number}）" for m in hit.measures

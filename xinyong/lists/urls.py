@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinyong.lists import views
+from xinyong.lists import views, views_monitoring
 
 app_name = "lists"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("<int:pk>/outcome/", views.check_outcome, name="check_outcome"),
     path("<int:pk>/dismiss/", views.check_dismiss, name="check_dismiss"),
     path("batch/", views.batch, name="batch"),
+    path("watches/", views_monitoring.watches, name="watches"),
+    path("watches/<int:pk>/stop/", views_monitoring.watch_stop, name="watch_stop"),
+    path("alerts/<int:pk>/read/", views_monitoring.alert_read, name="alert_read"),
+    path("figures/", views_monitoring.figures, name="figures"),
     path("batch/<slug:ref>/", views.batch_result, name="batch_result"),
     path("batch/<slug:ref>/results.xlsx", views.batch_xlsx, name="batch_xlsx"),
 ]

@@ -26,6 +26,7 @@ from xinyong.lists.results import CheckResult
 from xinyong.lists.services import check_batch, check_subject, dismissal_create, outcome_record
 from xinyong.lists.spreadsheets import MAX_BATCH, read_subjects, results_workbook
 from xinyong.org.models import Role
+from xinyong.records.models import Record
 from xinyong.web.access import section_view, user_roles
 
 PAGE_BATCH_LIMIT = 2_000
@@ -91,18 +92,26 @@ def check(request: HttpRequest) -> HttpResponse:
 
 
 def _result_page(
-    request: HttpRequest, log: CheckLog, *, status: int = 200, errors: dict[int, str] | None = None
+    request: HttpRequest,
+    log: CheckLog,
+    *,
+    status: int = 200,
+    errors: dict[int, str] | None = None,
+    record_errors: dict[int, str] | None = None,
 ) -> HttpResponse:
     result: CheckResult = selectors.check_result_of(log)
     outcomes = selectors.outcomes_of(log)
     recorded = {o.entry_id for o in outcomes}
+    recorded_records = {o.record_id for o in outcomes}
     context: dict[str, Any] = {
         "log": log,
         "result": result,
         "outcomes": outcomes,
         "recorded": recorded,
-        "missing": [h for h in result.hits if h.entry.pk not in recorded],
+        "missing": [h for h in result.hits if h.entry.pk not in recorded]
+        + [h for h in result.record_hits if h.record.pk not in recorded_records],
         "errors": errors or {},
+        "record_errors": record_errors or {},
     }
     return render(request, "lists/check_result.html", context, status=status)
 
@@ -119,35 +128,60 @@ def _hit_entry(log: CheckLog, raw: str | None) -> ListEntry:
         entry_id = int(raw or "")
     except ValueError:
         raise Http404 from None
-    if entry_id not in {int(h["entry_id"]) for h in log.hits}:
+    if entry_id not in {int(h["entry_id"]) for h in log.hits if "entry_id" in h}:
         raise Http404
     return ListEntry.objects.select_related("kind").get(pk=entry_id)
+
+
+def _hit_record(log: CheckLog, raw: str | None) -> Record:
+    try:
+        record_id = int(raw or "")
+    except ValueError:
+        raise Http404 from None
+    if record_id not in {int(h["record_id"]) for h in log.hits if "record_id" in h}:
+        raise Http404
+    return Record.objects.get(pk=record_id)
 
 
 @require_POST
 @section_view("check")
 def check_outcome(request: HttpRequest, pk: int) -> HttpResponse:
+    """Feedback on one hit: a list entry (`entry`) or one of the subject's own records (`record`)."""
     log = get_object_or_404(CheckLog, pk=pk)
     _may_see(request, log)
-    entry = _hit_entry(log, request.POST.get("entry"))
+    entry: ListEntry | None = None
+    record: Record | None = None
+    if request.POST.get("record"):
+        record = _hit_record(log, request.POST.get("record"))
+    else:
+        entry = _hit_entry(log, request.POST.get("entry"))
+
+    def refused(message: str) -> HttpResponse:
+        if record is not None:
+            return _result_page(request, log, status=400, record_errors={record.pk: message})
+        assert entry is not None
+        return _result_page(request, log, status=400, errors={entry.pk: message})
+
     measure = None
     if request.POST.get("measure"):
         measure = Measure.objects.filter(pk=request.POST["measure"]).select_related("memorandum").first()
     applied = request.POST.get("applied")
     if applied not in ("yes", "no"):
-        return _result_page(request, log, status=400, errors={entry.pk: "请选择是否已实施措施。"})
+        return refused("请选择是否已实施措施。")
     try:
         outcome_record(
             actor=request.user,
             check_log=log,
             entry=entry,
+            record=record,
             measure=measure,
             applied=applied == "yes",
             reason=request.POST.get("reason", ""),
         )
     except XinyongError as exc:
-        return _result_page(request, log, status=400, errors={entry.pk: exc.message})
-    messages.success(request, f"已记录“{entry.name}”的措施实施情况。")
+        return refused(exc.message)
+    done = f"“{entry.name}”的措施" if entry is not None else "该信用记录对应措施的"
+    messages.success(request, f"已记录{done}实施情况。")
     return redirect("lists:check_result", pk=log.pk)
 
 
@@ -213,7 +247,7 @@ def _batch_results(request: HttpRequest, ref: str) -> list[CheckResult]:
 def batch_result(request: HttpRequest, ref: str) -> HttpResponse:
     results = _batch_results(request, ref)
     recorded = {o.check_log_id for r in results for o in selectors.outcomes_of(r.log)}
-    hits = sum(1 for r in results if r.hits)
+    hits = sum(1 for r in results if r.any_hit)
     context = {
         "ref": ref,
         "results": results,

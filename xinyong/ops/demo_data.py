@@ -18,8 +18,9 @@ from faker import Faker
 from xinyong.core import identifiers, workdays
 from xinyong.core.clock import LOCAL_TZ
 from xinyong.intake.services import import_file
-from xinyong.lists.services import entry_publish, entry_recognise
-from xinyong.org.models import Unit
+from xinyong.lists.monitoring import watches_add
+from xinyong.lists.services import check_subject, outcome_record
+from xinyong.org.models import Unit, User
 
 JIANGYIN = "320281"
 TOWNS = ["利港", "申港", "夏港", "璜土", "月城", "青阳", "华士", "周庄", "新桥", "长泾"]
@@ -156,39 +157,79 @@ def load_demo_data(
         counts["natural_person"] = result.accepted
         progress(f"自然人基础信息：{result.accepted} 条")
         counts.update(_decisions(gen, folder, orgs, people, units, decisions, today, calendar, progress))
-    counts["list_entries"] = _list_entries(orgs, today)
-    progress(f"红黑名单条目：{counts['list_entries']} 条")
+        counts["list_entries"] = _list_files(folder, orgs, units["jjfzk"], today)
+    progress(f"红黑名单条目（经报送导入）：{counts['list_entries']} 条")
+    counts.update(_monitoring_and_checks(orgs, units))
+    progress(f"关注主体：{counts['watches']} 个；联合奖惩核查：{counts['checks']} 次")
     return counts
 
 
-# (list kind, recognising department, decision document) for a handful of the demo companies, so that a check in
-# the demo finds something; the entries are published as soon as their objection window has passed.
+# The lists arrive as files through the intake path, as in practice: the court's 失信被执行人 file in the court's
+# own layout (passed on by the city platform), the other departments' black lists and the red lists in the
+# catalog's layout. Entries are published 30 days or more before today, after their objection window.
 _DEMO_LISTINGS = [
-    ("court_defaulter", "江阴市人民法院", "（2026）苏0281执{n}号"),
-    ("major_tax_violation", "国家税务总局江阴市税务局", "澄税稽罚〔2026〕{n}号"),
-    ("work_safety", "江阴市应急管理局", "澄应急失信〔2026〕{n}号"),
-    ("wage_arrears", "江阴市人力资源和社会保障局", "澄人社欠薪〔2026〕{n}号"),
-    ("tax_grade_a", "国家税务总局江阴市税务局", "澄税A级〔2026〕{n}号"),
-    ("contract_credit", "江阴市市场监督管理局", "澄市监守重〔2026〕{n}号"),
+    ("失信被执行人名单", "江阴市人民法院", "（2026）苏0281执{n}号"),
+    ("重大税收违法失信主体", "国家税务总局江阴市税务局", "澄税稽罚〔2026〕{n}号"),
+    ("安全生产领域失信生产经营单位及其有关人员", "江阴市应急管理局", "澄应急失信〔2026〕{n}号"),
+    ("拖欠农民工工资失信联合惩戒对象名单", "江阴市人力资源和社会保障局", "澄人社欠薪〔2026〕{n}号"),
+    ("纳税信用A级纳税人", "国家税务总局江阴市税务局", "澄税A级〔2026〕{n}号"),
+    ("“守合同重信用”企业", "江阴市市场监督管理局", "澄市监守重〔2026〕{n}号"),
 ]
+_COURT_HEADER = ["被执行人姓名/名称", "统一社会信用代码", "法定代表人或者负责人姓名", "执行法院", "案号", "立案时间",
+                 "发布时间", "失信被执行人行为具体情形"]
+_LIST_HEADER = ["名单名称", "主体名称", "统一社会信用代码", "法定代表人", "认定文书号", "认定部门", "认定日期", "发布日期",
+                "列入事由"]
+_RED = {"纳税信用A级纳税人", "“守合同重信用”企业"}
 
 
-def _list_entries(orgs: list[DemoCompany], today: dt.date) -> int:
-    count = 0
+def _list_files(folder: Path, orgs: list[DemoCompany], unit: Unit, today: dt.date) -> int:
+    court: list[list[str]] = []
+    black: list[list[str]] = []
+    red: list[list[str]] = []
     for number, company in enumerate(orgs[:60]):
         kind, department, document = _DEMO_LISTINGS[number % len(_DEMO_LISTINGS)]
-        entry = entry_recognise(
-            actor=None,
-            kind=kind,
-            name=company.name,
-            uscc=company.uscc,
-            decision_document=document.format(n=100 + number),
-            recognising_department=department,
-            notice_date=today - dt.timedelta(days=60 + number),
+        recognised = (today - dt.timedelta(days=60 + number)).isoformat()
+        published = (today - dt.timedelta(days=30 + number)).isoformat()
+        case = document.format(n=100 + number)
+        if kind == "失信被执行人名单":
+            court.append([company.name, company.uscc, company.legal_rep, department, case, recognised, published,
+                          "有履行能力而拒不履行生效法律文书确定义务"])
+            continue
+        reason = "经评价认定" if kind in _RED else "经依法认定"
+        row = [kind, company.name, company.uscc, company.legal_rep, case, department, recognised, published, reason]
+        (red if kind in _RED else black).append(row)
+    submitted = _at(today)
+    accepted = 0
+    for name, header, rows, category in (
+        ("失信被执行人名单（市平台推送）.csv", _COURT_HEADER, court, "black_list"),
+        ("严重失信主体名单.csv", _LIST_HEADER, black, "black_list"),
+        ("守信激励名单.csv", _LIST_HEADER, red, "red_list"),
+    ):
+        path = _write_csv(folder, name, header, rows)
+        accepted += import_file(path=path, category_code=category, department=unit, submitted_at=submitted).accepted
+    return accepted
+
+
+def _monitoring_and_checks(orgs: list[DemoCompany], units: dict[str, Unit]) -> dict[str, int]:
+    """The finance office watches this year's fund recipients and has checked a few bidders, with outcomes."""
+    funds = units["czzcglj"]
+    officer = User.objects.filter(username="jbr").first()
+    recipients = [(c.name, c.uscc) for c in orgs[40:70]]
+    watches_add(actor=officer, department=funds, reason="2026年工业和信息化专项资金拟扶持企业", rows=recipients)
+    checks = 0
+    for index, company in enumerate(orgs[:12]):
+        matter = "procurement" if index % 2 else "funds"
+        result = check_subject(
+            actor=officer, matter=matter, purpose="2026年度办公设备采购供应商资格审查" if index % 2
+            else "2026年工业专项资金申报审核", code=company.uscc, department=funds,
         )
-        entry_publish(actor=None, entry=entry, published_on=today - dt.timedelta(days=30 + number))
-        count += 1
-    return count
+        checks += 1
+        for hit in result.hits[: index % 3]:
+            outcome_record(
+                actor=officer, check_log=result.log, entry=hit.entry, applied=True,
+                measure=hit.measures[0] if hit.measures else None,
+            )
+    return {"watches": len(recipients), "checks": checks}
 
 
 def _decisions(

@@ -18,6 +18,8 @@ from ninja.errors import AuthenticationError, HttpError
 from xinyong.intake.models import ApiToken
 from xinyong.intake.tokens import token_authenticate
 from xinyong.portal import selectors
+from xinyong.portal.lists import MAX_PAGES as MAX_LIST_PAGES
+from xinyong.portal.lists import entry_out, lists_browse, subject_entries
 from xinyong.portal.selectors import (
     API_PAGE_SIZE_MAX,
     API_RECORDS_CAP,
@@ -137,6 +139,26 @@ class InternalRecordOut(Schema):
     fields: list[FieldOut] = Field(description="全部字段，未遮蔽")
 
 
+class ListEntryOut(Schema):
+    list: str = Field(description="名单编码，如 court_defaulter")
+    list_name: str
+    list_type: str = Field(description="black 黑名单 / red 红名单 / watch 重点关注名单")
+    name: str
+    uscc: str
+    decision_document: str
+    recognising_department: str
+    legal_basis: str
+    published_on: dt.date | None
+    planned_exit: dt.date | None
+
+
+class ListEntriesOut(Schema):
+    total: int
+    page: int
+    pages: int
+    results: list[ListEntryOut]
+
+
 class SubjectOut(Schema):
     view: Literal["public", "internal"]
     id: int
@@ -154,6 +176,7 @@ class SubjectOut(Schema):
     categories: list[CategoryTotalOut]
     records: list[RecordOut]
     internal_records: list[InternalRecordOut] | None = Field(default=None, description="仅内部视图")
+    lists: list[ListEntryOut] = Field(default_factory=list, description="所在的红黑名单（名单期限内）")
 
 
 # -- endpoints ---------------------------------------------------------------------------------------------
@@ -241,6 +264,29 @@ def subject(
         "shown": page.shown,
         "categories": [{"code": g.code, "name": g.name, "total": g.total} for g in page.groups],
         "records": [_record_out(p) for p in selectors.record_pages(page.records)],
+        "lists": [entry_out(e) for e in subject_entries(found)],
+    }
+
+
+@router.get(
+    "/lists",
+    response={200: ListEntriesOut},
+    url_name="public_lists",
+    summary="红黑名单（名单期限内的组织）",
+    description="list 可为名单编码（如 court_defaulter）或 black、red、watch；q 为组织名称片段或统一社会信用代码。",
+)
+def lists(
+    request: HttpRequest,
+    list_code: Annotated[str, Query(alias="list", max_length=64, description="名单编码或名单类型")] = "",
+    q: str = Query("", max_length=50),
+    page: int = Query(1, ge=1, le=MAX_LIST_PAGES),
+) -> dict[str, Any]:
+    listing = lists_browse(kind=list_code.strip(), query=q, page=page)
+    return {
+        "total": listing.total,
+        "page": listing.page,
+        "pages": listing.pages,
+        "results": [entry_out(e) for e in listing.rows],
     }
 
 

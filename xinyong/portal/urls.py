@@ -10,4 +10,5 @@ urlpatterns = [
     path("subjects/<int:pk>/", views.subject, name="subject"),
     path("records/", views.records, name="records"),
     path("records/<int:pk>/", views.record, name="record"),
+    path("lists/", views.lists, name="lists"),
 ]

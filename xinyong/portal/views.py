@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from xinyong.portal import selectors
 from xinyong.portal.forms import RecordFilterForm, SearchForm
+from xinyong.portal.lists import lists_browse, subject_entries
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
 
@@ -66,7 +67,18 @@ def subject(request: HttpRequest, pk: int) -> HttpResponse:
         found = selectors.public_subject(subject_id=pk)
     except Subject.DoesNotExist:
         return _not_found(request, "该组织不存在，或不在公示范围内。")
-    return render(request, "portal/subject.html", {"page": selectors.subject_page(found)})
+    context = {"page": selectors.subject_page(found), "entries": subject_entries(found)}
+    return render(request, "portal/subject.html", context)
+
+
+@require_safe
+def lists(request: HttpRequest) -> HttpResponse:
+    listing = lists_browse(
+        kind=request.GET.get("kind", ""), query=request.GET.get("q", ""), page=_page_number(request)
+    )
+    return render(
+        request, "portal/lists.html", {"listing": listing, "section": "lists", **_neighbours(listing.page)}
+    )
 
 
 @require_safe

@@ -25,6 +25,7 @@ from xinyong.records.publicity import (
     calculator_for,
     load_rules,
 )
+from xinyong.records.signals import records_changed
 
 TimelinessOf = Callable[[dt.date | None, dt.date], Timeliness]
 
@@ -183,6 +184,9 @@ def record_revoke(*, record: Record, reason: str, actor: Any) -> Record:
         summary=f"撤销记录 {record.key}：{reason}",
         before=before,
         after={"status": record.status, "status_reason": reason},
+    )
+    records_changed.send(
+        sender=Record, category_code=record.category_code, batch=None, record_ids=[record.pk], actor=actor
     )
     return record
 

@@ -8,11 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import call_command
 from openpyxl import Workbook, load_workbook
 
-from xinyong.lists.models import CheckLog, ListEntry
-from xinyong.lists.services import check_batch
+from xinyong.lists.models import CheckLog, ListEntry, Memorandum
+from xinyong.lists.services import RULES_DIR, check_batch
 from xinyong.lists.spreadsheets import read_subjects, results_workbook
 from xinyong.lists.tests.conftest import HENGYUAN
 from xinyong.org.models import User
@@ -53,7 +54,9 @@ def test_check_without_a_query_is_the_system_check(db: None) -> None:
 
 
 def test_lists_load_command(db: None) -> None:
-    assert "联合奖惩备忘录 6 份" in run("lists", "load")
+    shipped = yaml.safe_load((RULES_DIR / "memoranda.yaml").read_text(encoding="utf-8"))["memoranda"]
+    assert f"联合奖惩备忘录 {len(shipped)} 份" in run("lists", "load")
+    assert Memorandum.objects.count() == len(shipped)
 
 
 def test_xlsx_without_header_and_results_workbook(

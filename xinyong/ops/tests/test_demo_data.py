@@ -11,6 +11,7 @@ from xinyong.audit.services import audit_verify
 from xinyong.core import clock
 from xinyong.core.identifiers import validate_uscc
 from xinyong.intake.models import Batch
+from xinyong.lists.models import Alert, CheckLog, CheckOutcome, Watch
 from xinyong.lists.selectors import active_entries
 from xinyong.lists.services import lists_load
 from xinyong.ops.demo_data import load_demo_data
@@ -34,6 +35,10 @@ def test_a_small_demo_loads_records_lists_and_a_clean_audit_chain(reference_data
     assert {entry.kind.list_type for entry in listed} == {"black", "red"}
     for entry in listed:
         assert validate_uscc(entry.uscc) == entry.uscc
+        assert entry.record is not None  # lists came as files through the intake path
+    assert {e.recognising_department for e in listed if e.kind.code == "court_defaulter"} == {"江阴市人民法院"}
+    assert counts["watches"] == Watch.objects.count() == 5 and Alert.objects.exists()
+    assert CheckLog.objects.count() == counts["checks"] == 12 and CheckOutcome.objects.exists()
     assert Batch.objects.count() > 2 and Record.objects.filter(category_code="admin_penalty").exists()
     assert public > 0
     assert audit_verify() is None

@@ -18,6 +18,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.test import Client
 
+from xinyong.core import clock
+from xinyong.lists.services import entry_publish, entry_recognise, lists_load
 from xinyong.portal.tests import data
 from xinyong.records.models import Record
 
@@ -54,11 +56,18 @@ def _crawl(client: Client, start: list[str], limit: int = 400) -> set[str]:
 
 def test_no_public_page_or_api_response_shows_a_full_identifier(client: Client, officer: Any, tmp_path: Path) -> None:
     world = data.world(tmp_path, officer)
+    # Persons on a list (a court defaulter by ID number, an operator) must not surface through the list pages.
+    lists_load()
+    for name, number in (("张三", data.PERSON_A), ("利港张记五金店", data.OPERATOR)):
+        entry = entry_recognise(actor=None, kind="court_defaulter", name=name, person_id=number,
+                                decision_document="（2026）苏0281执9号")
+        entry_publish(actor=None, entry=entry, published_on=clock.today())
     searches = [
         "张三", "李四", "利港张记五金店", "张记", "恒远机械", "华新纺织", *data.FULL_NUMBERS,
         data.PERSON_A.lower(), data.PERSON_A[:10], data.uscc(1),
     ]
-    start = ["/public/", "/public/records/", *(f"/public/search/?q={q}" for q in searches)]
+    start = ["/public/", "/public/records/", "/public/lists/", *(f"/public/search/?q={q}" for q in searches)]
+    start += [f"/public/lists/?q={q}" for q in searches]
     start += [f"/public/records/?kind={kind}" for kind in ("罚款", "警告", "特许", "普通")]
     start += [f"/public/records/{r.pk}/" for r in Record.objects.all()]
     start += [f"/public/subjects/{s.pk}/" for s in world.values()]
@@ -72,6 +81,7 @@ def test_no_public_page_or_api_response_shows_a_full_identifier(client: Client, 
     assert masked in client.get(f"/public/records/{person_record.pk}/").content.decode()
 
     api_calls = [f"{API}/ping", f"{API}/records?page_size=100", f"{API}/records?kind=罚款&page_size=100"]
+    api_calls += [f"{API}/lists", *(f"{API}/lists?q={q}" for q in searches)]
     api_calls += [f"{API}/search?q={q}" for q in searches]
     api_calls += [f"{API}/subjects/{code}" for code in (*data.FULL_NUMBERS, data.uscc(1), data.uscc(2), data.uscc(3))]
     api_calls += [f"{API}/records/{r.pk}" for r in Record.objects.all()]

@@ -72,13 +72,19 @@ class Command(SystemCheckCommand):
 
     def _print(self, result: CheckResult) -> None:
         query = result.log.query_name or result.log.query_code
-        if not result.hits:
+        if not result.any_hit:
             self.stdout.write(f"{query}：未命中名单")
         for hit in result.hits:
             self.stdout.write(
                 f"{query}：命中 {hit.entry.kind.name} {hit.entry.name}（得分 {hit.score:.2f}；{hit.explanation}）"
             )
             for measure in hit.measures:
+                self.stdout.write(
+                    f"    {measure.get_nature_display()}：{measure.text}（依据：{measure.legal_basis}）"
+                )
+        for record_hit in result.record_hits:
+            self.stdout.write(f"{query}：命中信用记录 {record_hit.title}（{record_hit.explanation}）")
+            for measure in record_hit.measures:
                 self.stdout.write(
                     f"    {measure.get_nature_display()}：{measure.text}（依据：{measure.legal_basis}）"
                 )

@@ -1,0 +1,58 @@
+"""The check and its figures for departmental systems (`/api/v1/lists/…`): an approvals or procurement system
+checks a subject before it grants, with its department's token; every check is logged like one in the browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from xinyong.intake.api import ErrorOut, TokenAuth, _token
+from xinyong.intake.tokens import TokenActor
+from xinyong.lists.figures import check_figures
+from xinyong.lists.models import Matter
+from xinyong.lists.services import check_subject
+
+router = Router(tags=["联合奖惩"], auth=TokenAuth())
+
+
+class CheckIn(Schema):
+    matter: str
+    purpose: str
+    code: str | None = None
+    name: str | None = None
+
+
+@router.post(
+    "/check",
+    response={200: dict[str, Any], 400: ErrorOut, 401: ErrorOut},
+    url_name="lists_check",
+    summary="联合奖惩核查：命中的名单与信用记录，及本事项适用的措施",
+    description="办理事项 matter：" + "、".join(f"{m.value}（{m.label}）" for m in Matter),
+)
+def post_check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
+    token = _token(request)
+    result = check_subject(
+        actor=TokenActor.of(token),
+        matter=payload.matter,
+        purpose=payload.purpose,
+        code=payload.code,
+        name=payload.name,
+        department=token.department,
+    )
+    return result.as_dict()
+
+
+@router.get(
+    "/figures",
+    response={200: dict[str, Any], 401: ErrorOut, 422: ErrorOut},
+    url_name="lists_figures",
+    summary="本部门的联合奖惩核查统计（核查、命中、反馈、典型案例）",
+)
+def get_figures(request: HttpRequest, year: int) -> dict[str, Any]:
+    token = _token(request)
+    if not 2000 <= year <= 2100:
+        raise HttpError(422, f"年份 {year} 不在有效范围内")
+    return check_figures(year=year, department=token.department).as_dict()

@@ -1,0 +1,225 @@
+"""Monitoring (动态监测): watched subjects are re-screened whenever a list changes, and alerts appear for the
+department that watches them — in the application, and by e-mail where `XINYONG_ALERT_EMAIL` is on.
+
+A list change is an entry published (by the service or by an imported list file) or an entry leaving its list.
+Only that entry is compared with the watches, so a change costs a few indexed queries, not a full re-screen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from xinyong.audit.services import audit_record
+from xinyong.core import clock
+from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.core.identifiers import normalize_code
+from xinyong.lists import matching
+from xinyong.lists.models import Alert, AlertEvent, EntryStatus, ListEntry, Watch
+from xinyong.org.models import Unit, User
+from xinyong.subjects.models import Subject
+
+logger = logging.getLogger(__name__)
+_FRAGMENT_LIMIT = 200
+
+
+def _threshold() -> float:
+    return float(getattr(settings, "XINYONG_MATCH_THRESHOLD", matching.DEFAULT_THRESHOLD))
+
+
+def active_watches() -> QuerySet[Watch]:
+    return Watch.objects.filter(ended_at__isnull=True)
+
+
+def _watch_candidates(entry: ListEntry) -> list[Watch]:
+    cond = Q(pk__in=[])
+    if entry.subject_id:
+        cond |= Q(subject_id=entry.subject_id)
+    for code in (entry.uscc, entry.person_id):
+        if code:
+            cond |= Q(code=code)
+    fragment = ""
+    if entry.name:
+        form = matching.name_form(entry.name)
+        cond |= Q(name_key__in={*form.keys, *matching._substrings(form.key)})
+        fragment = matching._distinctive(form.key) or form.key
+    found = {w.pk: w for w in active_watches().filter(cond)}
+    if len(fragment) >= 2:
+        for watch in active_watches().filter(name_key__contains=fragment).exclude(pk__in=found)[:_FRAGMENT_LIMIT]:
+            found[watch.pk] = watch
+    return list(found.values())
+
+
+def _assess(watch: Watch, entry: ListEntry) -> tuple[float, list[dict[str, str]]] | None:
+    if entry.subject_id and watch.subject_id == entry.subject_id:
+        return 1.0, [{"code": "subject_linked", "text": "名单条目已关联该信用主体"}]
+    if watch.code and entry.person_id == watch.code:
+        return 1.0, [{"code": "person_id_equal", "text": "身份证件号码一致"}]
+    result = matching.assess(
+        matching.Query(name=watch.name, code=watch.code),
+        matching.Entry(id=entry.pk, name=entry.name, uscc=entry.uscc),
+        threshold=_threshold(),
+    )
+    if not result.is_match:
+        return None
+    return result.score, [{"code": r.code, "text": r.text} for r in result.reasons]
+
+
+def entries_changed(*, entries: Iterable[ListEntry]) -> list[Alert]:
+    """Re-screen the watches against entries just published or just exited; returns the new alerts."""
+    made: list[Alert] = []
+    now = clock.now()
+    for entry in entries:
+        if entry.status == EntryStatus.PUBLISHED:
+            event = AlertEvent.LISTED
+            watches = _watch_candidates(entry)
+        elif entry.status == EntryStatus.EXITED:
+            # Only departments told of the listing are told of the exit.
+            event = AlertEvent.EXITED
+            watches = [
+                alert.watch
+                for alert in Alert.objects.filter(entry=entry, event=AlertEvent.LISTED, watch__ended_at__isnull=True)
+                .select_related("watch")
+            ]
+        else:
+            continue
+        for watch in watches:
+            assessed = _assess(watch, entry) if event == AlertEvent.LISTED else (1.0, [])
+            if assessed is None:
+                continue
+            alert, created = Alert.objects.get_or_create(
+                watch=watch,
+                entry=entry,
+                event=event,
+                defaults={"score": assessed[0], "reasons": assessed[1], "created_at": now},
+            )
+            if created:
+                made.append(alert)
+    if made and getattr(settings, "XINYONG_ALERT_EMAIL", False):
+        ids = [alert.pk for alert in made]
+        transaction.on_commit(lambda: alerts_mail(alert_ids=ids))
+    return made
+
+
+def alerts_mail(*, alert_ids: Sequence[int]) -> int:
+    """Mail each department's new alerts to its users who have an address; returns the messages sent."""
+    alerts = list(
+        Alert.objects.filter(pk__in=alert_ids, emailed_at__isnull=True).select_related("watch", "entry__kind")
+    )
+    by_unit: dict[int, list[Alert]] = {}
+    for alert in alerts:
+        by_unit.setdefault(alert.watch.department_id, []).append(alert)
+    sent = 0
+    for unit_id, group in by_unit.items():
+        recipients = list(
+            User.objects.filter(unit_id=unit_id, is_active=True).exclude(email="").values_list("email", flat=True)
+        )
+        if not recipients:
+            continue
+        lines = [
+            f"{alert.watch.name}（{alert.watch.reason}）：{alert.get_event_display()}“{alert.entry.kind.name}”，"
+            f"认定文书号{alert.entry.decision_document}"
+            for alert in group
+        ]
+        try:
+            send_mail(
+                subject=f"【信用平台】关注主体名单变动预警（{len(group)}条）",
+                message="\n".join(lines) + "\n\n请登录平台“名单预警”页面查看并处理。",
+                from_email=None,
+                recipient_list=recipients,
+            )
+        except OSError:
+            logger.exception("alert mail to unit %s failed; the alerts stay unmailed", unit_id)
+            continue
+        Alert.objects.filter(pk__in=[a.pk for a in group]).update(emailed_at=clock.now())
+        sent += 1
+    return sent
+
+
+@transaction.atomic
+def watch_add(
+    *, actor: Any, department: Unit, reason: str, name: str = "", code: str = ""
+) -> tuple[Watch, list[Alert]]:
+    """关注: start watching a subject for a department; it is screened at once against the current lists."""
+    # Local import: the services import this module for their list-change hook.
+    from xinyong.lists.services import _required, _resolve_subject, _screen
+
+    reason = _required(reason, "关注事由")
+    code = normalize_code(code).replace("-", "") if code else ""
+    name = (name or "").strip()
+    if not code and not name:
+        raise XinyongError(ErrorCode.REQUIRED, "请填写主体名称或统一社会信用代码（身份证件号码）。")
+    subject: Subject | None = _resolve_subject(code, name)
+    if not name and subject is not None:
+        name = subject.name
+    existing = active_watches().filter(department=department, code=code, name=name).first()
+    if existing is not None:
+        return existing, []
+    watch = Watch.objects.create(
+        department=department,
+        subject=subject,
+        name=name or code,
+        name_key=matching.match_keys(name)[0] if name else "",
+        code=code,
+        reason=reason,
+        created_by=actor if getattr(actor, "pk", None) else None,
+        created_at=clock.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="lists.watch_added",
+        obj=watch,
+        summary=f"{department.name}关注：{watch.name}（{reason}）",
+        after={"department": department.code, "name": watch.name, "code": code, "reason": reason},
+    )
+    hits, _dismissed = _screen(code, name, subject, None)
+    now = clock.now()
+    alerts = [
+        Alert.objects.get_or_create(
+            watch=watch,
+            entry=hit.entry,
+            event=AlertEvent.LISTED,
+            defaults={"score": hit.score, "reasons": hit.reasons, "created_at": now},
+        )[0]
+        for hit in hits
+    ]
+    return watch, alerts
+
+
+@transaction.atomic
+def watches_add(
+    *, actor: Any, department: Unit, reason: str, rows: Sequence[tuple[str, str]]
+) -> list[Watch]:
+    """A list of (name, code) watched for one reason, e.g. every recipient of a fund."""
+    return [
+        watch_add(actor=actor, department=department, reason=reason, name=name, code=code)[0]
+        for name, code in rows
+        if (name or "").strip() or (code or "").strip()
+    ]
+
+
+@transaction.atomic
+def watch_end(*, actor: Any, watch: Watch) -> Watch:
+    watch = Watch.objects.select_for_update().get(pk=watch.pk)
+    if watch.ended_at is None:
+        watch.ended_at = clock.now()
+        watch.save(update_fields=["ended_at"])
+        audit_record(
+            actor=actor, action="lists.watch_ended", obj=watch, summary=f"取消关注：{watch.name}", after={}
+        )
+    return watch
+
+
+@transaction.atomic
+def alert_mark_read(*, actor: Any, alert: Alert) -> Alert:
+    if alert.read_at is None:
+        alert.read_at = clock.now()
+        alert.read_by = actor if getattr(actor, "pk", None) else None
+        alert.save(update_fields=["read_at", "read_by"])
+    return alert
