@@ -22,15 +22,12 @@ from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.identifiers import normalize_code
 from xinyong.lists import matching
 from xinyong.lists.models import Alert, AlertEvent, EntryStatus, ListEntry, Watch
+from xinyong.lists.retrieval import match_threshold
 from xinyong.org.models import Unit, User
 from xinyong.subjects.models import Subject
 
 logger = logging.getLogger(__name__)
 _FRAGMENT_LIMIT = 200
-
-
-def _threshold() -> float:
-    return float(getattr(settings, "XINYONG_MATCH_THRESHOLD", matching.DEFAULT_THRESHOLD))
 
 
 def active_watches() -> QuerySet[Watch]:
@@ -64,7 +61,7 @@ def _assess(watch: Watch, entry: ListEntry) -> tuple[float, list[dict[str, str]]
     result = matching.assess(
         matching.Query(name=watch.name, code=watch.code),
         matching.Entry(id=entry.pk, name=entry.name, uscc=entry.uscc),
-        threshold=_threshold(),
+        threshold=match_threshold(),
     )
     if not result.is_match:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +23,12 @@ def active_entries() -> QuerySet[ListEntry]:
     return ListEntry.objects.filter(status=EntryStatus.PUBLISHED).filter(
         Q(planned_exit__isnull=True) | Q(planned_exit__gt=today)
     )
+
+
+def is_active(entry: ListEntry, today: dt.date | None = None) -> bool:
+    """The rule of `active_entries` for one entry already loaded (retrieval fetches a handful by id)."""
+    day = today or clock.today()
+    return entry.status == EntryStatus.PUBLISHED and (entry.planned_exit is None or entry.planned_exit > day)
 
 
 def measures_for(*, kind_ids: Iterable[int], matter: str) -> dict[int, list[Measure]]:

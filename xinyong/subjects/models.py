@@ -60,7 +60,11 @@ class Subject(models.Model):
                 fields=["id_type", "id_number"], condition=Q(id_number__isnull=False), name="subject_person_id_unique"
             ),
         ]
-        indexes = [models.Index(fields=["kind", "name"])]
+        indexes = [
+            models.Index(fields=["kind", "name"]),
+            # Look-ups by a person's number whatever its document type (a check by code, a watch).
+            models.Index(fields=["id_number"], condition=Q(id_number__isnull=False), name="subject_id_number"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -219,3 +219,19 @@ def test_an_identifier_match_cannot_be_dismissed(entries: dict[str, ListEntry], 
             actor=handler, check_log=result.log, entry=entries["hengyuan"], reason="不是同一主体"
         )
     assert caught.value.code == ErrorCode.BAD_CHOICE
+
+
+def test_a_batch_is_logged_per_check_and_audited_per_chunk(entries: dict[str, ListEntry], handler: User) -> None:
+    from xinyong.audit.services import audit_verify
+    from xinyong.lists.services import check_batch
+
+    rows = [("江阴市利港恒远机械有限公司", ""), ("", DAFENG), ("江阴市清风电子有限公司", ""), ("", "")]
+    results = check_batch(actor=handler, matter="bidding", purpose="某工程招标资格审查", rows=rows)
+    assert [bool(r.any_hit) for r in results] == [True, True, False]  # the empty row is skipped
+    logs = {r.log.pk for r in results}
+    assert len({r.log.batch_ref for r in results}) == 1
+    assert all(r.log.department == handler.unit for r in results)
+    event = AuditEvent.objects.get(action="lists.batch_checked")
+    assert set(event.after["checks"]) == logs and len(event.after["hits"]) == 2
+    assert not AuditEvent.objects.filter(action="lists.checked").exists()
+    assert audit_verify() is None
