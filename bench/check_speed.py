@@ -508,17 +508,18 @@ def _profile(
     from xinyong.lists import matching, services
 
     stages = StageTimer()
-    stages.wrap(services, "_resolve_subject", "subject lookup (_resolve_subject)")
-    stages.wrap(services, "_candidates", "candidate retrieval (_candidates: SQL)")
-    retrieval = getattr(services, "retrieval", None)
-    if retrieval is not None:
-        stages.wrap(retrieval, "candidates", "candidate retrieval (retrieval.candidates)")
-        stages.wrap(retrieval, "fragment_ids", "  of which fragment path (retrieval.fragment_ids)")
+    from xinyong.lists import penalties, retrieval, screening
+
+    stages = StageTimer()
+    stages.wrap(screening, "resolve_subjects", "subject lookup (screening.resolve_subjects)")
+    stages.wrap(retrieval, "candidates_many", "candidate retrieval (retrieval.candidates_many)")
+    stages.wrap(retrieval, "fragment_ids", "  of which fragment path (retrieval.fragment_ids)")
     stages.wrap(matching, "screen", "scoring (matching.screen)")
-    stages.wrap(services, "measures_for", "measures (measures_for)")
-    stages.wrap(services, "record_hits", "record hits (penalties.record_hits)")
+    stages.wrap(screening, "measures_for", "measures (measures_for)")
+    stages.wrap(penalties, "record_measures", "record hits' measures (penalties.record_measures)")
+    stages.wrap(services, "record_hits_many", "record hits (penalties.record_hits_many)")
     stages.wrap(services, "audit_record", "audit event (audit_record)")
-    stages.wrap(services, "_screen", "_screen in all")
+    stages.wrap(screening, "screen", "screening in all (screening.screen)")
     sql = SqlTimer()
     profiler = cProfile.Profile()
     started = time.perf_counter()

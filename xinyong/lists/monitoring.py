@@ -20,9 +20,9 @@ from xinyong.audit.services import audit_record
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.identifiers import normalize_code
-from xinyong.lists import matching
+from xinyong.lists import matching, screening
 from xinyong.lists.models import Alert, AlertEvent, EntryStatus, ListEntry, Watch
-from xinyong.lists.retrieval import match_threshold
+from xinyong.lists.retrieval import Party, match_threshold
 from xinyong.org.models import Unit, User
 from xinyong.subjects.models import Subject
 
@@ -145,14 +145,14 @@ def watch_add(
 ) -> tuple[Watch, list[Alert]]:
     """关注: start watching a subject for a department; it is screened at once against the current lists."""
     # Local import: the services import this module for their list-change hook.
-    from xinyong.lists.services import _required, _resolve_subject, _screen
+    from xinyong.lists.services import _required
 
     reason = _required(reason, "关注事由")
     code = normalize_code(code).replace("-", "") if code else ""
     name = (name or "").strip()
     if not code and not name:
         raise XinyongError(ErrorCode.REQUIRED, "请填写主体名称或统一社会信用代码（身份证件号码）。")
-    subject: Subject | None = _resolve_subject(code, name)
+    subject: Subject | None = screening.resolve_subject(code, name)
     if not name and subject is not None:
         name = subject.name
     existing = active_watches().filter(department=department, code=code, name=name).first()
@@ -175,7 +175,7 @@ def watch_add(
         summary=f"{department.name}关注：{watch.name}（{reason}）",
         after={"department": department.code, "name": watch.name, "code": code, "reason": reason},
     )
-    hits, _dismissed = _screen(code, name, subject, None)
+    hits = screening.screen([Party(code, name, subject)], None)[0].hits
     now = clock.now()
     alerts = [
         Alert.objects.get_or_create(

@@ -8,6 +8,8 @@ resembles a penalised company must not bar anyone. Revoked and repaired records 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -52,35 +54,45 @@ def _why(record: Record, condition: dict[str, Any]) -> list[dict[str, str]]:
 
 def record_hits(*, subject: Subject | None, matter: str | None) -> list[RecordHit]:
     """The subject's records that trigger a measure for `matter`, each with the measures and the reasons."""
-    if subject is None or not matter:
-        return []
+    return record_hits_many(subjects=[subject], matter=matter)[0]
+
+
+def record_hits_many(*, subjects: Sequence[Subject | None], matter: str | None) -> list[list[RecordHit]]:
+    """`record_hits` for many subjects at once: one query per measure and 500 subjects."""
+    if not matter or all(subject is None for subject in subjects):
+        return [[] for _subject in subjects]
     measures = record_measures(matter)
     today = clock.today()
-    found: dict[int, RecordHit] = {}
+    ids = sorted({subject.pk for subject in subjects if subject is not None})
+    found: dict[int, dict[int, RecordHit]] = defaultdict(dict)
     for measure in measures:
         condition = measure.record_condition
         since = _years_before(today, int(condition["within_years"]))
-        records = Record.objects.filter(
-            subject=subject,
-            category_code=condition["category"],
-            status=RecordStatus.ACTIVE,
-            decision_date__gte=since,
-            decision_date__lte=today,
-        ).order_by("-decision_date", "pk")
-        for record in records:
-            reasons = _why(record, condition)
-            if not reasons:
-                continue
-            label = condition.get("label", "")
-            reasons = [
-                {"code": "subject_linked", "text": "该信用主体本人的信用记录"},
-                *reasons,
-                {
-                    "code": "within_years",
-                    "text": f"决定日期{record.decision_date:%Y-%m-%d}在核查日前{condition['within_years']}年内"
-                    + (f"，属于{label}" if label else ""),
-                },
-            ]
-            hit = found.setdefault(record.pk, RecordHit(record=record, reasons=reasons, measures=[]))
-            hit.measures.append(measure)
-    return list(found.values())
+        label = condition.get("label", "")
+        for start in range(0, len(ids), 500):
+            records = Record.objects.filter(
+                subject_id__in=ids[start : start + 500],
+                category_code=condition["category"],
+                status=RecordStatus.ACTIVE,
+                decision_date__gte=since,
+                decision_date__lte=today,
+            ).order_by("-decision_date", "pk")
+            for record in records:
+                reasons = _why(record, condition)
+                if not reasons:
+                    continue
+                reasons = [
+                    {"code": "subject_linked", "text": "该信用主体本人的信用记录"},
+                    *reasons,
+                    {
+                        "code": "within_years",
+                        "text": f"决定日期{record.decision_date:%Y-%m-%d}在核查日前{condition['within_years']}年内"
+                        + (f"，属于{label}" if label else ""),
+                    },
+                ]
+                assert record.subject_id is not None
+                hit = found[record.subject_id].setdefault(
+                    record.pk, RecordHit(record=record, reasons=reasons, measures=[])
+                )
+                hit.measures.append(measure)
+    return [[] if subject is None else list(found[subject.pk].values()) for subject in subjects]

@@ -16,9 +16,8 @@ from django.db import transaction
 from xinyong.audit.services import actor_label_of, audit_record
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.core.identifiers import is_valid_uscc, normalize_code
-from xinyong.core.names import org_name_key
-from xinyong.lists import matching, monitoring, retrieval
+from xinyong.core.identifiers import normalize_code
+from xinyong.lists import matching, monitoring, screening
 from xinyong.lists.models import (
     CheckLog,
     CheckOutcome,
@@ -33,10 +32,9 @@ from xinyong.lists.models import (
     MeasureNature,
     Memorandum,
 )
-from xinyong.lists.penalties import record_hits
-from xinyong.lists.results import CheckHit, CheckResult
-from xinyong.lists.retrieval import match_threshold
-from xinyong.lists.selectors import measures_for
+from xinyong.lists.penalties import record_hits_many
+from xinyong.lists.results import CheckResult, RecordHit
+from xinyong.lists.retrieval import Party
 from xinyong.org.models import Unit
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject
@@ -291,79 +289,58 @@ def entry_exit(*, actor: Any, entry: ListEntry, reason: str, note: str = "") -> 
 # --------------------------------------------------------------------------------------------------------
 
 
-def _resolve_subject(code: str, name: str) -> Subject | None:
-    if code:
-        # Two look-ups, each on its own index (an OR of the two scans the table on SQLite).
-        found = Subject.objects.filter(uscc=code).first()
-        if found is None and not is_valid_uscc(code):
-            found = Subject.objects.filter(id_number=code).first()
-        if found is not None:
-            return found
-    if name:
-        same = list(Subject.objects.filter(name_key=org_name_key(name))[:2])
-        if len(same) == 1:
-            return same[0]
-    return None
+def _party(code: str | None, name: str | None) -> Party:
+    code = normalize_code(code).replace("-", "") if code else ""
+    name = (name or "").strip()
+    if not code and not name:
+        raise XinyongError(ErrorCode.REQUIRED, "请填写主体名称或统一社会信用代码（身份证件号码）。")
+    return Party(code, name)
 
 
-def _query_keys(code: str, name: str, subject: Subject | None) -> list[str]:
-    keys = []
-    if subject is not None:
-        keys.append(f"subject:{subject.pk}")
-    if code:
-        keys.append(f"code:{code}")
-    if name.strip():
-        keys.append(f"name:{matching.match_keys(name)[0]}")
-    return keys
+def _stored_hits(result: screening.Screened, records: list[RecordHit]) -> list[dict[str, Any]]:
+    """What the check log keeps of the answer: enough to show it again after the entries have changed."""
+    return [
+        {"entry_id": h.entry.pk, "score": h.score, "list": h.entry.kind.code, "reasons": h.reasons}
+        for h in result.hits
+    ] + [
+        {"record_id": h.record.pk, "score": 1.0, "category": h.record.category_code, "reasons": h.reasons}
+        for h in records
+    ]
 
 
-_IDENTIFIER_REASONS = frozenset({"uscc_equal", "person_id_equal", "subject_linked"})
-
-
-def _decided_by_identifier(reasons: list[dict[str, str]]) -> bool:
-    return any(reason.get("code") in _IDENTIFIER_REASONS for reason in reasons)
-
-
-def _screen(
-    code: str, name: str, subject: Subject | None, matter: str | None
-) -> tuple[list[CheckHit], list[CheckHit]]:
-    """The entries this party matches, split into hits and dismissed ones; `matter` None: no measures."""
-    threshold = match_threshold()
-    entries = retrieval.candidates(code, name, subject)
-    by_id = {entry.pk: entry for entry in entries}
-    query = matching.Query(name=name.strip(), code=code)
-    scored: dict[int, tuple[float, list[dict[str, str]]]] = {}
-    for found in matching.screen(
-        query,
-        (matching.Entry(id=e.pk, name=e.name, uscc=e.uscc) for e in entries),
-        threshold=threshold,
-    ):
-        scored[int(str(found.entry.id))] = (
-            found.score,
-            [{"code": r.code, "text": r.text} for r in found.reasons],
-        )
-    for entry in entries:
-        # An entry recognised against the registered subject, or listing a person's id, is that party.
-        if subject is not None and entry.subject_id == subject.pk:
-            scored[entry.pk] = (1.0, [{"code": "subject_linked", "text": "名单条目已关联该信用主体"}])
-        elif code and entry.person_id == code:
-            scored[entry.pk] = (1.0, [{"code": "person_id_equal", "text": "身份证件号码一致"}])
-    measures = measures_for(kind_ids={by_id[i].kind_id for i in scored}, matter=matter) if matter else {}
-    dismissals = {
-        d.entry_id: d
-        for d in Dismissal.objects.filter(
-            entry_id__in=scored, query_key__in=_query_keys(code, name, subject)
-        ).select_related("actor")
-    }
-    hits: list[CheckHit] = []
-    dismissed: list[CheckHit] = []
-    for entry_id, (score, reasons) in sorted(scored.items(), key=lambda item: -item[1][0]):
-        entry = by_id[entry_id]
-        # A dismissal sets aside a name match only: an identifier match decides alone.
-        dismissal = None if _decided_by_identifier(reasons) else dismissals.get(entry_id)
-        hit = CheckHit(entry, score, reasons, measures.get(entry.kind_id, []), dismissal)
-        (dismissed if hit.dismissal else hits).append(hit)
-    return hits, dismissed
+def _check_many(
+    *, actor: Any, matter: str, purpose: str, parties: Sequence[Party], batch_ref: str, department: Unit | None
+) -> list[CheckResult]:
+    """The checks of `parties` for one matter, screened together and logged (not audited: the callers are)."""
+    subjects = screening.resolve_subjects([(p.code, p.name) for p in parties])
+    parties = [Party(p.code, p.name, subject) for p, subject in zip(parties, subjects, strict=True)]
+    screened = screening.screen(parties, matter)
+    found_records = record_hits_many(subjects=subjects, matter=matter)
+    now = clock.now()
+    label = actor_label_of(actor)
+    logs = CheckLog.objects.bulk_create(
+        [
+            CheckLog(
+                actor=actor if getattr(actor, "pk", None) else None,
+                actor_label=label,
+                department=department if department is not None else getattr(actor, "unit", None),
+                checked_at=now,
+                matter=matter,
+                purpose=purpose,
+                query_name=party.name,
+                query_code=party.code,
+                subject=party.subject,
+                batch_ref=batch_ref,
+                hits=(stored := _stored_hits(result, records)),
+                hit_count=len(stored),
+            )
+            for party, result, records in zip(parties, screened, found_records, strict=True)
+        ]
+    )
+    return [
+        CheckResult(log=log, subject=party.subject, hits=result.hits, dismissed=result.dismissed, record_hits=records)
+        for log, party, result, records in zip(logs, parties, screened, found_records, strict=True)
+    ]
 
 
 @transaction.atomic
@@ -376,75 +353,49 @@ def check_subject(
     name: str | None = None,
     batch_ref: str = "",
     department: Unit | None = None,
-    audited: bool = True,
 ) -> CheckResult:
-    """One check (联合奖惩核查): the hits with scores and reasons, and the measures for this matter; logged.
-
-    `audited=False` leaves the audit event to the caller (a batch writes one event per chunk of checks).
-    """
+    """One check (联合奖惩核查): the hits with scores and reasons, and the measures for this matter; logged."""
     matter = _matter(matter)
     purpose = _required(purpose, "查询事由")
-    code = normalize_code(code).replace("-", "") if code else ""
-    name = (name or "").strip()
-    if not code and not name:
-        raise XinyongError(ErrorCode.REQUIRED, "请填写主体名称或统一社会信用代码（身份证件号码）。")
-    subject = _resolve_subject(code, name)
-    hits, dismissed = _screen(code, name, subject, matter)
-    found_records = record_hits(subject=subject, matter=matter)
-    stored = [
-        {"entry_id": h.entry.pk, "score": h.score, "list": h.entry.kind.code, "reasons": h.reasons} for h in hits
-    ] + [
-        {"record_id": h.record.pk, "score": 1.0, "category": h.record.category_code, "reasons": h.reasons}
-        for h in found_records
-    ]
-    log = CheckLog.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=actor_label_of(actor),
-        department=department if department is not None else getattr(actor, "unit", None),
-        checked_at=clock.now(),
-        matter=matter,
-        purpose=purpose,
-        query_name=name,
-        query_code=code,
-        subject=subject,
-        batch_ref=batch_ref,
-        hits=stored,
-        hit_count=len(stored),
+    party = _party(code, name)
+    result = _check_many(
+        actor=actor, matter=matter, purpose=purpose, parties=[party], batch_ref=batch_ref, department=department
+    )[0]
+    log = result.log
+    audit_record(
+        actor=actor,
+        action="lists.checked",
+        obj=log,
+        summary=f"{Matter(matter).label}核查：{party.name or party.code}，命中{log.hit_count}条",
+        after={"matter": matter, "purpose": purpose, "name": party.name, "code": party.code, "hits": log.hits},
     )
-    if audited:
-        audit_record(
-            actor=actor,
-            action="lists.checked",
-            obj=log,
-            summary=f"{Matter(matter).label}核查：{name or code}，命中{len(stored)}条",
-            after={"matter": matter, "purpose": purpose, "name": name, "code": code, "hits": log.hits},
-        )
-    return CheckResult(log=log, subject=subject, hits=hits, dismissed=dismissed, record_hits=found_records)
+    return result
 
 
 def check_batch(
     *, actor: Any, matter: str, purpose: str, rows: Sequence[tuple[str, str]]
 ) -> list[CheckResult]:
-    """A list of (name, code) checked one by one under one batch reference.
+    """A list of (name, code) checked under one batch reference, screened a chunk at a time.
 
     Committed a chunk at a time: one commit per check would cost more than the check itself, one for ten
     thousand names would hold the database's write lock for the whole batch.
     """
-    _matter(matter)
-    _required(purpose, "查询事由")
+    matter = _matter(matter)
+    purpose = _required(purpose, "查询事由")
     ref = uuid.uuid4().hex[:12]
-    wanted = [(name, code) for name, code in rows if (name or "").strip() or (code or "").strip()]
+    parties = [_party(code, name) for name, code in rows if (name or "").strip() or (code or "").strip()]
     department = getattr(actor, "unit", None)
     results: list[CheckResult] = []
-    for start in range(0, len(wanted), _BATCH_COMMIT_ROWS):
+    for start in range(0, len(parties), _BATCH_COMMIT_ROWS):
         with transaction.atomic():
-            chunk = [
-                check_subject(
-                    actor=actor, matter=matter, purpose=purpose, name=name, code=code, batch_ref=ref,
-                    department=department, audited=False,
-                )
-                for name, code in wanted[start : start + _BATCH_COMMIT_ROWS]
-            ]
+            chunk = _check_many(
+                actor=actor,
+                matter=matter,
+                purpose=purpose,
+                parties=parties[start : start + _BATCH_COMMIT_ROWS],
+                batch_ref=ref,
+                department=department,
+            )
             # One event per chunk names every check in it: the check logs hold the rest.
             audit_record(
                 actor=actor,
@@ -542,9 +493,9 @@ def dismissal_create(*, actor: Any, check_log: CheckLog, entry: ListEntry, reaso
         raise XinyongError(ErrorCode.BAD_CHOICE, "该名单条目不在本次核查的命中结果中")
     reason = _required(reason, "排除理由")
     stored = next(h for h in check_log.hits if int(h.get("entry_id", 0)) == entry.pk)
-    if _decided_by_identifier(list(stored.get("reasons", []))):
+    if screening.decided_by_identifier(list(stored.get("reasons", []))):
         raise XinyongError(ErrorCode.BAD_CHOICE, "该条目按统一社会信用代码或证件号码命中，不能作为误报排除")
-    keys = _query_keys(check_log.query_code, check_log.query_name, check_log.subject)
+    keys = screening.query_keys(Party(check_log.query_code, check_log.query_name, check_log.subject))
     made = None
     for key in keys:
         dismissal, _ = Dismissal.objects.update_or_create(

@@ -19,7 +19,7 @@ from xinyong.intake.models import RejectedRow
 from xinyong.intake.services import ImportResult, import_file
 from xinyong.lists.models import Alert, AlertEvent, EntryStatus, ExitReason, ListEntry
 from xinyong.lists.monitoring import watch_add
-from xinyong.lists.services import check_subject, outcome_record
+from xinyong.lists.services import check_batch, check_subject, outcome_record
 from xinyong.lists.tests.conftest import HENGYUAN, XINGDA
 from xinyong.org.models import User
 from xinyong.records.models import Record
@@ -225,6 +225,10 @@ def test_a_serious_penalty_within_three_years_bars_procurement(handler: User, tm
     assert "罚款250万元，达到200万元" in eight.explanation
     assert [m.memorandum.number for m in eight.measures] == ["国务院令第658号"]
     assert found.log.hit_count == 2
+    # A batch looks the records up for all its subjects at once, with the same answer.
+    batch = check_batch(actor=handler, matter="procurement", purpose="采购项目资格审查",
+                        rows=[("江阴市清风电子有限公司", ""), ("", HENGYUAN)])
+    assert [sorted(h.title for h in r.record_hits) for r in batch] == [[], documents]
 
     # Not a procurement: no such measure; a name that merely resembles: no lookup of records.
     assert check_subject(actor=handler, matter="honours", purpose="评优", code=HENGYUAN).record_hits == []

@@ -11,6 +11,8 @@ import yaml
 from xinyong.audit.models import AuditEvent
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.core.identifiers import make_resident_id
+from xinyong.core.names import org_name_key
 from xinyong.lists.models import (
     CheckLog,
     CheckOutcome,
@@ -21,8 +23,10 @@ from xinyong.lists.models import (
     Measure,
     Memorandum,
 )
+from xinyong.lists.results import CheckHit, CheckResult
 from xinyong.lists.services import (
     RULES_DIR,
+    check_batch,
     check_subject,
     dismissal_create,
     entry_exit,
@@ -30,7 +34,7 @@ from xinyong.lists.services import (
     lists_load,
     outcome_record,
 )
-from xinyong.lists.tests.conftest import DAFENG, HENGYUAN, listed
+from xinyong.lists.tests.conftest import DAFENG, HENGYUAN, XINGDA, listed
 from xinyong.org.models import User
 
 pytestmark = pytest.mark.django_db
@@ -223,7 +227,6 @@ def test_an_identifier_match_cannot_be_dismissed(entries: dict[str, ListEntry], 
 
 def test_a_batch_is_logged_per_check_and_audited_per_chunk(entries: dict[str, ListEntry], handler: User) -> None:
     from xinyong.audit.services import audit_verify
-    from xinyong.lists.services import check_batch
 
     rows = [("江阴市利港恒远机械有限公司", ""), ("", DAFENG), ("江阴市清风电子有限公司", ""), ("", "")]
     results = check_batch(actor=handler, matter="bidding", purpose="某工程招标资格审查", rows=rows)
@@ -235,3 +238,59 @@ def test_a_batch_is_logged_per_check_and_audited_per_chunk(entries: dict[str, Li
     assert set(event.after["checks"]) == logs and len(event.after["hits"]) == 2
     assert not AuditEvent.objects.filter(action="lists.checked").exists()
     assert audit_verify() is None
+
+
+def _answer(result: CheckResult) -> dict[str, object]:
+    def hits(found: list[CheckHit]) -> list[tuple[int, float, object, list[int], int | None]]:
+        return [
+            (h.entry.pk, h.score, h.reasons, [m.pk for m in h.measures], h.dismissal.pk if h.dismissal else None)
+            for h in found
+        ]
+
+    return {
+        "subject": result.subject.pk if result.subject else None,
+        "hits": hits(result.hits),
+        "dismissed": hits(result.dismissed),
+        "records": [(h.record.pk, h.reasons, [m.pk for m in h.measures]) for h in result.record_hits],
+        "stored": result.log.hits,
+    }
+
+
+def test_a_batch_answers_each_party_exactly_as_a_single_check_does(
+    entries: dict[str, ListEntry], handler: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xinyong.lists import services
+    from xinyong.subjects.models import Subject
+
+    person = make_resident_id("320281", dt.date(1980, 5, 17), 123)
+    listed("court_defaulter", "王某某", person_id=person)
+    now = clock.now()
+    Subject.objects.create(kind="legal_person", name="江阴兴达纺织有限公司", name_key=org_name_key("江阴兴达纺织有限公司"),
+                           uscc=XINGDA, created_at=now, updated_at=now)
+    dismissed_name = "利港恒远机械有限责任公司"
+    first = check_subject(actor=handler, matter="procurement", purpose="采购", name=dismissed_name)
+    dismissal_create(actor=handler, check_log=first.log, entry=entries["hengyuan"], reason="经核实为不同主体")
+    rows = [
+        ("江阴市利港恒远机械有限公司", ""),  # as listed
+        ("江陰市利港恒遠機械有限公司", ""),  # traditional forms
+        ("江阴市利港恒远机械有限公司江阴分公司", ""),  # a branch: no hit
+        (dismissed_name, ""),  # dismissed for this party
+        ("", DAFENG),  # by code
+        ("随便写的名字", DAFENG.lower()),  # the code decides
+        ("江阴兴达纺织有限公司", ""),  # a registered subject found by its name: the red list by its link
+        ("", person),  # a person's id
+        ("江阴市清风电子有限公司", ""),  # nobody
+        ("江阴市利港恒远机械有限公司", ""),  # the same party twice in one batch
+    ]
+    # Chunks of three: the screening of one chunk must not leak into the next.
+    monkeypatch.setattr(services, "_BATCH_COMMIT_ROWS", 3)
+    batch = check_batch(actor=handler, matter="procurement", purpose="某采购项目资格审查", rows=rows)
+    single = [
+        check_subject(actor=handler, matter="procurement", purpose="某采购项目资格审查", name=name, code=code)
+        for name, code in rows
+    ]
+    assert [_answer(b) for b in batch] == [_answer(s) for s in single]
+    assert [len(b.hits) for b in batch] == [1, 1, 0, 0, 1, 1, 1, 1, 0, 1]
+    assert batch[3].dismissed and batch[3].dismissed[0].entry == entries["hengyuan"]
+    assert batch[6].subject is not None and batch[6].subject.uscc == XINGDA
+    assert AuditEvent.objects.filter(action="lists.batch_checked").count() == 4
