@@ -121,7 +121,7 @@ def check_figures(*, year: int, department: Unit | None = None, case_limit: int 
                         "checked_at": log.checked_at.astimezone(clock.LOCAL_TZ).isoformat(),
                         "department": name,
                         "matter": Matter(log.matter).label,
-                        "subject": log.query_name or log.query_code,
+                        "subject": log.party_label,
                         "hit": outcome.entry.kind.name if outcome.entry else "信用记录",
                         "measure": outcome.measure.text if outcome.measure else "",
                         "note": outcome.reason,

@@ -578,8 +578,11 @@ def _keys(name: str) -> _Keys:
     )
 
 
+@functools.lru_cache(maxsize=65_536)
 def match_keys(name: str) -> tuple[str, ...]:
-    """The comparison key of a name and its alias keys: what an index (or a database column) stores."""
+    """The comparison key of a name and its alias keys: what an index (or a database column) stores.
+
+    Cached: a batch check meets the same listed names again and again through the fragment path."""
     return _keys(name).keys
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from xinyong.core.identifiers import is_valid_uscc, mask_person_id
+
 
 class ListType(models.TextChoices):
     BLACK = "black", "严重失信主体名单（黑名单）"
@@ -200,7 +202,16 @@ class CheckLog(models.Model):
         ordering = ["-checked_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.checked_at:%Y-%m-%d %H:%M} {self.query_name or self.query_code}"
+        return f"{self.checked_at:%Y-%m-%d %H:%M} {self.party_label}"
+
+    @property
+    def party_label(self) -> str:
+        """The party as pages and figures show it: its name, else its code with a person's number masked (the
+        credit office reads every department's checks)."""
+        if self.query_name:
+            return self.query_name
+        code = self.query_code
+        return code if not code or is_valid_uscc(code) else mask_person_id(code)
 
 
 class CheckOutcome(models.Model):

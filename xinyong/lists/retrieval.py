@@ -19,7 +19,7 @@ from django.db import DatabaseError, connection
 from xinyong.core import clock
 from xinyong.lists import matching
 from xinyong.lists.models import ListEntry
-from xinyong.lists.selectors import is_active
+from xinyong.lists.selectors import is_active, is_active_state
 from xinyong.subjects.models import Subject
 
 FTS = "lists_listentry_key_fts"
@@ -131,29 +131,48 @@ def candidates_many(parties: Sequence[Party]) -> list[list[ListEntry]]:
             found |= near
             qkeys = form.keys
         wanted.append((found, near, qkeys))
-    chosen = sorted(set().union(*(found for found, _near, _qkeys in wanted)))
+    # Entries found by a fragment alone are first read as the few columns that decide whether they can reach the
+    # threshold, so that the hundreds a common two-character brand brings back are never built as models.
     today = clock.today()
-    active: dict[int, ListEntry] = {}
-    for start in range(0, len(chosen), 500):
-        # By primary key only: with the status condition in SQL, SQLite walks the status index (950k rows).
-        rows = ListEntry.objects.filter(pk__in=chosen[start : start + 500]).select_related("kind")
-        active.update((entry.pk, entry) for entry in rows if is_active(entry, today))
-    return [
-        [
-            active[pk]
-            for pk in sorted(found)
-            if pk in active and (pk not in near or may_reach_threshold(active[pk].name, qkeys))
-        ]
+    near_all = sorted(set().union(*(near for _found, near, _qkeys in wanted)))
+    near_names: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(near_all), 500):
+        rows = ListEntry.objects.filter(pk__in=near_all[start : start + 500])
+        for pk, name, key, status, planned_exit in rows.values_list(
+            "pk", "name", "name_key", "status", "planned_exit"
+        ):
+            if is_active_state(status, planned_exit, today):
+                near_names[pk] = (name, key)
+    kept = [
+        {pk for pk in found if pk not in near}
+        | {pk for pk in near if pk in near_names and may_reach_threshold(*near_names[pk], qkeys)}
         for found, near, qkeys in wanted
     ]
+    needed = sorted(set().union(*kept))
+    active: dict[int, ListEntry] = {}
+    for start in range(0, len(needed), 500):
+        # By primary key only: with the status condition in SQL, SQLite walks the status index (950k rows).
+        rows = ListEntry.objects.filter(pk__in=needed[start : start + 500]).select_related("kind")
+        active.update((entry.pk, entry) for entry in rows if is_active(entry, today))
+    return [[active[pk] for pk in sorted(pks) if pk in active] for pks in kept]
 
 
-def may_reach_threshold(name: str, qkeys: tuple[str, ...]) -> bool:
+def may_reach_threshold(name: str, key: str | None, qkeys: tuple[str, ...]) -> bool:
     """Whether a name found by a fragment alone can score a hit: `matching.assess` caps a name none of whose keys
-    equals, contains or lies inside a query key at CAP_DIFFERENT_NAME (the in-memory index's `_bound`)."""
+    equals, contains or lies inside a query key at CAP_DIFFERENT_NAME (the in-memory index's `_bound`).
+
+    `key`, the entry's stored `name_key` (its first match key) or None, decides most entries without working out the
+    name's keys: the other keys are aliases, suffixes of the first (a town or zone prefix taken off), so an alias
+    can only matter when it lies inside a query key, and then some suffix of `key` does.
+    """
     if match_threshold() <= matching.CAP_DIFFERENT_NAME:
         return True
-    return any(key in qkeys or any(q in key or key in q for q in qkeys) for key in matching.match_keys(name))
+    if key is not None:
+        if any(q in key or key in q for q in qkeys):
+            return True
+        if not any(key[start:] in q for start in range(1, len(key) - 1) for q in qkeys):
+            return False
+    return any(k in qkeys or any(q in k or k in q for q in qkeys) for k in matching.match_keys(name))
 
 
 def match_threshold() -> float:

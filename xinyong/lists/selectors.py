@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from xinyong.core import clock
+from xinyong.core.identifiers import classify_party_code, normalize_code
 from xinyong.lists.models import CheckLog, CheckOutcome, EntryStatus, ListEntry, Measure, Memorandum
 from xinyong.lists.results import CheckHit, CheckResult, RecordHit
 from xinyong.records.models import Record
@@ -27,8 +29,11 @@ def active_entries() -> QuerySet[ListEntry]:
 
 def is_active(entry: ListEntry, today: dt.date | None = None) -> bool:
     """The rule of `active_entries` for one entry already loaded (retrieval fetches a handful by id)."""
-    day = today or clock.today()
-    return entry.status == EntryStatus.PUBLISHED and (entry.planned_exit is None or entry.planned_exit > day)
+    return is_active_state(entry.status, entry.planned_exit, today or clock.today())
+
+
+def is_active_state(status: str, planned_exit: dt.date | None, today: dt.date) -> bool:
+    return status == EntryStatus.PUBLISHED and (planned_exit is None or planned_exit > today)
 
 
 def measures_for(*, kind_ids: Iterable[int], matter: str) -> dict[int, list[Measure]]:
@@ -114,3 +119,36 @@ def batch_logs(*, batch_ref: str) -> list[CheckLog]:
     return list(
         CheckLog.objects.filter(batch_ref=batch_ref).select_related("actor", "subject").order_by("pk")
     )
+
+
+ENTRIES_PAGE_LIMIT = 200
+
+
+@dataclass
+class EntriesPage:
+    rows: list[ListEntry]
+    total: int
+    limit: int
+    counts: dict[str, int]
+
+
+def entries_page(*, kind: str = "", status: str = "", query: str = "") -> EntriesPage:
+    """The entries list of 名单管理: newest first, filtered by list, status and a name fragment or an exact code."""
+    entries = ListEntry.objects.all()
+    if kind:
+        entries = entries.filter(kind__code=kind)
+    text = normalize_code(query) if query else ""
+    if text:
+        if classify_party_code(text) == "unknown":
+            entries = entries.filter(name__contains=query.strip())
+        else:
+            # Two indexed look-ups: an OR of the two makes SQLite scan the table.
+            ids = {*ListEntry.objects.filter(uscc=text).values_list("pk", flat=True)}
+            ids |= {*ListEntry.objects.filter(person_id=text).values_list("pk", flat=True)}
+            entries = entries.filter(pk__in=ids)
+    counts = {row["status"]: row["n"] for row in entries.values("status").annotate(n=Count("id")).order_by()}
+    if status:
+        entries = entries.filter(status=status)
+    rows = list(entries.select_related("kind").order_by("-pk")[:ENTRIES_PAGE_LIMIT])
+    total = counts.get(status, 0) if status else sum(counts.values())
+    return EntriesPage(rows=rows, total=total, limit=ENTRIES_PAGE_LIMIT, counts=counts)

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
 from django.db import transaction
+from django.db.models import QuerySet
 
 from xinyong.audit.services import actor_label_of, audit_record
 from xinyong.core import clock
@@ -520,7 +521,7 @@ def dismissal_create(*, actor: Any, check_log: CheckLog, entry: ListEntry, reaso
     return made
 
 
-def entries_due_for_exit(*, today: dt.date | None = None) -> Iterable[ListEntry]:
+def entries_due_for_exit(*, today: dt.date | None = None) -> QuerySet[ListEntry]:
     """Published entries past their planned exit date, for the expiry run."""
     day = today or clock.today()
     return ListEntry.objects.filter(status=EntryStatus.PUBLISHED, planned_exit__lte=day)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinyong.lists import views, views_monitoring
+from xinyong.lists import views, views_entries, views_monitoring
 
 app_name = "lists"
 
@@ -16,4 +16,10 @@ urlpatterns = [
     path("figures/", views_monitoring.figures, name="figures"),
     path("batch/<slug:ref>/", views.batch_result, name="batch_result"),
     path("batch/<slug:ref>/results.xlsx", views.batch_xlsx, name="batch_xlsx"),
+    path("entries/", views_entries.entries, name="entries"),
+    path("entries/new/", views_entries.entry_new, name="entry_new"),
+    path("entries/expire/", views_entries.entries_expire, name="entries_expire"),
+    path("entries/<int:pk>/", views_entries.entry, name="entry"),
+    path("entries/<int:pk>/publish/", views_entries.entry_publish_view, name="entry_publish"),
+    path("entries/<int:pk>/exit/", views_entries.entry_exit_view, name="entry_exit"),
 ]

@@ -35,6 +35,8 @@ SECTION_ROLES: Final[dict[str, frozenset[str] | None]] = {
     "calendar": ALL_ROLES,
     "audit": frozenset({Role.CREDIT_ADMIN, Role.AUDITOR}),
     "check": frozenset({Role.CREDIT_ADMIN, Role.HANDLER}),
+    # 红黑名单 认定—发布—移出 by hand is the credit office's; departments' lists arrive as files.
+    "lists": frozenset({Role.CREDIT_ADMIN}),
 }
 
 _CACHE_ATTR = "_xinyong_roles"

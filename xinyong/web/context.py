@@ -35,6 +35,7 @@ _SECTIONS: Final[tuple[tuple[str, str, str], ...]] = (
     ("batches", "报送批次", "web:batches"),
     ("subjects", "信用主体", "web:subjects"),
     ("check", "联合奖惩核查", "lists:check"),
+    ("lists", "红黑名单", "lists:entries"),
     ("quality", "归集质量", "web:quality"),
     ("calendar", "工作日历", "web:calendar"),
     ("audit", "审计日志", "web:audit"),

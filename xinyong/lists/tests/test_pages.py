@@ -115,3 +115,26 @@ def test_batch_check_with_xlsx_download(officer: Client, entries: dict[str, List
     sheet = load_workbook(io.BytesIO(download.content)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]  # type: ignore[union-attr]
     assert [r[3] for r in rows[1:]] == ["命中", "未命中"]
+
+
+def test_a_check_of_a_person_shows_the_number_masked(officer: Client) -> None:
+    import datetime as dt
+
+    from xinyong.core.identifiers import make_resident_id
+    from xinyong.lists.tests.conftest import listed
+
+    number = make_resident_id("320281", dt.date(1975, 3, 9), 17)
+    listed("court_defaulter", "王某某", person_id=number)
+    response = officer.post(
+        reverse("lists:check"), {"matter": "honours", "purpose": "先进个人评选", "query": number}, follow=True
+    )
+    result = response.content.decode()
+    assert "命中 1 条名单记录" in result
+    assert number not in result and f"核查结果：{number[:4]}**********{number[-4:]}" in result
+    listing = officer.get(reverse("lists:check")).content.decode()
+    assert number not in listing and f"{number[:4]}**********{number[-4:]}" in listing
+    # A USCC is no personal data: shown whole.
+    by_code = officer.post(
+        reverse("lists:check"), {"matter": "honours", "purpose": "先进集体评选", "query": HENGYUAN}, follow=True
+    )
+    assert f"核查结果：{HENGYUAN}" in by_code.content.decode()
