@@ -138,11 +138,11 @@ def candidates_many(parties: Sequence[Party]) -> list[list[ListEntry]]:
     near_names: dict[int, tuple[str, str]] = {}
     for start in range(0, len(near_all), 500):
         rows = ListEntry.objects.filter(pk__in=near_all[start : start + 500])
-        for pk, name, key, status, planned_exit in rows.values_list(
+        for pk, entry_name, key, status, planned_exit in rows.values_list(
             "pk", "name", "name_key", "status", "planned_exit"
         ):
             if is_active_state(status, planned_exit, today):
-                near_names[pk] = (name, key)
+                near_names[pk] = (entry_name, key)
     kept = [
         {pk for pk in found if pk not in near}
         | {pk for pk in near if pk in near_names and may_reach_threshold(*near_names[pk], qkeys)}

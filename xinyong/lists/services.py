@@ -317,6 +317,7 @@ def _check_many(
     parties = [Party(p.code, p.name, subject) for p, subject in zip(parties, subjects, strict=True)]
     screened = screening.screen(parties, matter)
     found_records = record_hits_many(subjects=subjects, matter=matter)
+    stored = [_stored_hits(result, records) for result, records in zip(screened, found_records, strict=True)]
     now = clock.now()
     label = actor_label_of(actor)
     logs = CheckLog.objects.bulk_create(
@@ -332,10 +333,10 @@ def _check_many(
                 query_code=party.code,
                 subject=party.subject,
                 batch_ref=batch_ref,
-                hits=(stored := _stored_hits(result, records)),
-                hit_count=len(stored),
+                hits=hits,
+                hit_count=len(hits),
             )
-            for party, result, records in zip(parties, screened, found_records, strict=True)
+            for party, hits in zip(parties, stored, strict=True)
         ]
     )
     return [
