@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from xinyong.audit.services import actor_label_of, audit_record
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.core.identifiers import normalize_code
+from xinyong.core.identifiers import normalize_code, validate_person_id, validate_uscc
 from xinyong.lists import matching, monitoring, screening
 from xinyong.lists.models import (
     CheckLog,
@@ -199,7 +199,9 @@ def entry_recognise(
             raise XinyongError(ErrorCode.UNKNOWN_LIST, f"未知的名单“{kind}”")
         kind = found
     name = _required(name, "列入名称")
-    code = normalize_code(uscc) if uscc else ""
+    # A wrong digit would make the entry hit another subject, or nobody: the checksums decide.
+    code = validate_uscc(uscc) if uscc else ""
+    person = validate_person_id(person_id, today=clock.today()).number if person_id else ""
     if subject is None and code:
         subject = Subject.objects.filter(uscc=code).first()
     notice = notice_date or clock.today()
@@ -209,7 +211,7 @@ def entry_recognise(
         name=name,
         name_key=matching.match_keys(name)[0] if name else "",
         uscc=code,
-        person_id=normalize_code(person_id) if person_id else "",
+        person_id=person,
         decision_document=_required(decision_document, "认定文书号"),
         recognising_department=recognising_department or kind.recognising_department,
         # The list's own basis applies unless the decision names a narrower one.

@@ -125,3 +125,26 @@ def test_only_the_credit_office_manages_lists(client: Client, handler: User, adm
     assert officer.get(reverse("lists:entries")).status_code == 403
     assert officer.post(reverse("lists:entries_expire")).status_code == 403
     assert link not in officer.get(reverse("lists:check")).content.decode()
+
+
+def test_a_wrong_code_is_refused_with_the_reason(admin: Client) -> None:
+    wrong = XINCAI[:-1] + ("0" if XINCAI[-1] != "0" else "1")
+    response = admin.post(
+        reverse("lists:entry_new"),
+        {
+            "kind": "court_defaulter",
+            "name": "江阴市利港新材料科技有限公司",
+            "uscc": wrong,
+            "decision_document": "（2026）苏0281执1234号",
+            "objection_days": "0",
+        },
+    )
+    assert response.status_code == 400 and "校验" in response.content.decode()
+    valid = make_resident_id("320281", dt.date(1975, 3, 9), 17)
+    person = admin.post(
+        reverse("lists:entry_new"),
+        {"kind": "court_defaulter", "name": "王某某", "person_id": valid[:-1] + ("0" if valid[-1] != "0" else "1"),
+         "decision_document": "（2026）苏0281执1235号", "objection_days": "0"},
+    )
+    assert person.status_code == 400 and "校验" in person.content.decode()
+    assert not ListEntry.objects.exists()
