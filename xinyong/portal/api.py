@@ -263,7 +263,10 @@ def subject(
         "total": page.total,
         "shown": page.shown,
         "categories": [{"code": g.code, "name": g.name, "total": g.total} for g in page.groups],
-        "records": [_record_out(p) for p in selectors.record_pages(page.records)],
+        "records": [
+            _record_out(p)
+            for p in selectors.record_pages(page.records, layouts=page.layouts, public_subject_ids={found.pk})
+        ],
         "lists": [entry_out(e) for e in subject_entries(found)],
     }
 

@@ -337,6 +337,7 @@ class SubjectPage:
     records: list[Record]  # those shown, in the groups' order
     total: int
     shown: int
+    layouts: dict[int, Layout]  # of the records' categories, for `record_pages` of the same records
 
     @property
     def kind_label(self) -> str:
@@ -367,8 +368,9 @@ def subject_page(subject: Subject, *, on: dt.date | None = None) -> SubjectPage:
             :SUBJECT_RECORDS_SHOWN
         ]
     )
+    layouts = _layouts_of(records)
     groups: dict[str, CategoryGroup] = {}
-    for summary in _summaries(records, on=on, public_subject_ids={subject.pk}):
+    for summary in _summaries(records, on=on, public_subject_ids={subject.pk}, layouts=layouts):
         group = groups.get(summary.category_code)
         if group is None:
             group = groups[summary.category_code] = CategoryGroup(
@@ -376,7 +378,12 @@ def subject_page(subject: Subject, *, on: dt.date | None = None) -> SubjectPage:
             )
         group.rows.append(summary)
     return SubjectPage(
-        subject=subject, groups=list(groups.values()), records=records, total=sum(counts.values()), shown=len(records)
+        subject=subject,
+        groups=list(groups.values()),
+        records=records,
+        total=sum(counts.values()),
+        shown=len(records),
+        layouts=layouts,
     )
 
 
@@ -406,11 +413,15 @@ def record_page(*, record_id: int, on: dt.date | None = None) -> RecordPage:
 
 
 def record_pages(
-    records: list[Record], *, on: dt.date | None = None, layouts: dict[int, Layout] | None = None
+    records: list[Record],
+    *,
+    on: dt.date | None = None,
+    layouts: dict[int, Layout] | None = None,
+    public_subject_ids: set[int] | None = None,
 ) -> list[RecordPage]:
     """Public pages of published records (the caller got them from `published_records`)."""
     layouts = _layouts_of(records, layouts)
-    public_ids = _public_subject_ids(r.subject_id for r in records)
+    public_ids = _public_subject_ids(r.subject_id for r in records) if public_subject_ids is None else public_subject_ids
     pages = []
     for record in records:
         layout = layouts[record.category_id]
