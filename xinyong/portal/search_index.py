@@ -17,6 +17,7 @@ from django.db import DatabaseError, connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Collate
 
+from xinyong.core.names import org_name_key
 from xinyong.subjects.models import ORGANISATION_KINDS, Subject, SubjectKind
 
 FTS_TABLE: Final = "subjects_subject_name_fts"
@@ -91,7 +92,7 @@ def contains_rows(variants: Iterable[str], *, limit: int) -> list[Row]:
             f"SELECT s.id, s.name, s.uscc, s.kind FROM subjects_subject s "
             f"WHERE ({where}) AND {_PUBLIC_SUBJECTS_SQL} LIMIT %s"
         )
-        params = [value for fragment in fragments for value in (fragment, f"%{fragment}%")]
+        params = [value for fragment in fragments for value in (_index_fragment(fragment), f"%{fragment}%")]
         return _fetch(sql, [*params, *_PUBLIC_SUBJECTS_PARAMS, limit])
     if vendor == "sqlite" and _sqlite_fts_ready() and all(len(f) >= TRIGRAM_MIN for f in fragments):
         # FTS5 answers LIKE from its trigram index; the joined row is checked again, so a stale entry can never
@@ -107,6 +108,14 @@ def contains_rows(variants: Iterable[str], *, limit: int) -> list[Row]:
     for fragment in fragments:
         condition |= Q(name__icontains=fragment)
     return list(public_subjects().filter(condition).values_list(*ROW_FIELDS)[:limit])
+
+
+def _index_fragment(fragment: str) -> str:
+    """The part of a fragment whose bigrams the index is asked for: its comparison key (江阴市利港迅亚船舶配件股份
+    有限公司 → 迅亚船舶配件) when that is a piece of it. A name containing the fragment contains that piece, so the
+    answer is the same; the posting lists of 有限, 公司 or 江阴 (most of the registry) are never intersected."""
+    key = org_name_key(fragment)
+    return key if len(key) >= 2 and key.lower() in fragment.lower() else fragment
 
 
 def _fetch(sql: str, params: list[Any]) -> list[Row]:

@@ -177,3 +177,20 @@ def test_the_search_indexes_exist_on_this_database() -> None:
             assert search_index._sqlite_fts_ready()
             cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'subjects_subject'")
             assert "subject_name_binary" in {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.parametrize(
+    ("fragment", "asked"),
+    [
+        ("江阴市利港恒远机械有限公司", "恒远机械"),  # the index is asked for the distinctive piece only
+        ("恒远机械", "恒远机械"),
+        ("有限公司", "有限公司"),  # nothing distinctive: the fragment itself
+        ("Abc科技(江阴)有限公司", "ABC科技"),
+        ("利港", "利港"),
+    ],
+)
+def test_the_bigram_index_is_asked_for_a_piece_of_the_fragment(fragment: str, asked: str) -> None:
+    from xinyong.portal.search_index import _index_fragment
+
+    found = _index_fragment(fragment)
+    assert found == asked and found.lower() in fragment.lower()
