@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
@@ -31,6 +32,19 @@ def actor_label_of(actor: Any) -> str:
     return f"user:{username}" if username else str(actor)
 
 
+@dataclass(frozen=True)
+class AuditItem:
+    """One event of `audit_record_many`."""
+
+    action: str
+    obj: Model | None = None
+    object_type: str = ""
+    object_id: str = ""
+    summary: str = ""
+    before: Any = None
+    after: Any = None
+
+
 def audit_record(
     *,
     actor: Any,
@@ -43,50 +57,67 @@ def audit_record(
     after: Any = None,
 ) -> AuditEvent:
     """Append one event to the chain. Must run inside the transaction of the change it records."""
+    item = AuditItem(action, obj, object_type, object_id, summary, before, after)
+    return audit_record_many(actor=actor, items=[item])[0]
+
+
+def audit_record_many(*, actor: Any, items: Sequence[AuditItem]) -> list[AuditEvent]:
+    """Append events in order under one lock of the chain and one insert (a list file of thousands of entries).
+    Must run inside the transaction of the changes they record."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the transaction of the change")
-    if obj is not None:
-        object_type = object_type or obj._meta.label
-        object_id = object_id or str(obj.pk)
+    if not items:
+        return []
     acting = context.current()
     head = _lock_chain()
-    seq = head.seq + 1
-    occurred_at = clock.now()
     label = actor_label_of(actor)
-    fields = chain.hashed_fields(
-        seq=seq,
-        occurred_at=occurred_at,
-        actor_label=label,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        summary=summary,
-        before=before,
-        after=after,
-        request_id=acting.request_id,
-        ip=acting.ip,
-    )
-    # The stored JSON must hash the same after a database round trip, so store what was hashed.
-    event = AuditEvent.objects.create(
-        seq=seq,
-        occurred_at=occurred_at,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=label,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        summary=summary,
-        before=fields["before"],
-        after=fields["after"],
-        request_id=acting.request_id,
-        ip=acting.ip,
-        prev_hash=head.hash,
-        hash=chain.event_hash(head.hash, fields),
-    )
+    actor_ref = actor if getattr(actor, "pk", None) else None
+    occurred_at = clock.now()
+    seq, prev = head.seq, head.hash
+    events: list[AuditEvent] = []
+    for item in items:
+        object_type, object_id = item.object_type, item.object_id
+        if item.obj is not None:
+            object_type = object_type or item.obj._meta.label
+            object_id = object_id or str(item.obj.pk)
+        seq += 1
+        fields = chain.hashed_fields(
+            seq=seq,
+            occurred_at=occurred_at,
+            actor_label=label,
+            action=item.action,
+            object_type=object_type,
+            object_id=object_id,
+            summary=item.summary,
+            before=item.before,
+            after=item.after,
+            request_id=acting.request_id,
+            ip=acting.ip,
+        )
+        # The stored JSON must hash the same after a database round trip, so store what was hashed.
+        event = AuditEvent(
+            seq=seq,
+            occurred_at=occurred_at,
+            actor=actor_ref,
+            actor_label=label,
+            action=item.action,
+            object_type=object_type,
+            object_id=object_id,
+            summary=item.summary,
+            before=fields["before"],
+            after=fields["after"],
+            request_id=acting.request_id,
+            ip=acting.ip,
+            prev_hash=prev,
+            hash=chain.event_hash(prev, fields),
+        )
+        prev = event.hash
+        events.append(event)
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
     head.seq = seq
-    head.hash = event.hash
+    head.hash = prev
     head.save(update_fields=["seq", "hash"])
-    return event
+    return events
 
 
 def _stored_events() -> Iterator[chain.ChainedEvent]:

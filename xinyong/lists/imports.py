@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from xinyong.audit.services import audit_record
+from xinyong.audit.services import AuditItem, audit_record, audit_record_many
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.lists import matching, monitoring
@@ -94,6 +94,7 @@ def entries_sync(*, records: Iterable[Record], actor: Any) -> list[ListEntry]:
     }
     today = clock.today()
     changed: list[ListEntry] = []
+    created: list[ListEntry] = []
     for record in records:
         kind = kinds.get(str(record.data.get("MD_MDMC", "")))
         if kind is None:
@@ -105,15 +106,7 @@ def entries_sync(*, records: Iterable[Record], actor: Any) -> list[ListEntry]:
         values = _values(record, kind, today)
         entry = existing.get(record.pk)
         if entry is None:
-            entry = ListEntry.objects.create(record=record, created_at=clock.now(), **values)
-            audit_record(
-                actor=actor,
-                action="lists.entry_imported",
-                obj=entry,
-                summary=f"{entry}（报送导入）",
-                after=_entry_state(entry),
-            )
-            changed.append(entry)
+            created.append(ListEntry(record=record, created_at=clock.now(), **values))
             continue
         before = _entry_state(entry)
         was_active = entry.status == EntryStatus.PUBLISHED
@@ -132,6 +125,18 @@ def entries_sync(*, records: Iterable[Record], actor: Any) -> list[ListEntry]:
         )
         if was_active or entry.status != EntryStatus.RECOGNISED:
             changed.append(entry)
+    # New entries go in together, each with its own audit event, under one lock of the audit chain.
+    ListEntry.objects.bulk_create(created, batch_size=500)
+    if any(entry.pk is None for entry in created):  # SQLite before 3.35 returns no ids
+        created = list(ListEntry.objects.select_related("kind").filter(record__in=[e.record_id for e in created]))
+    audit_record_many(
+        actor=actor,
+        items=[
+            AuditItem("lists.entry_imported", obj=entry, summary=f"{entry}（报送导入）", after=_entry_state(entry))
+            for entry in created
+        ],
+    )
+    changed += created
     monitoring.entries_changed(entries=changed)
     return changed
 

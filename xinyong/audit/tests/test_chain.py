@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from typing import Any
@@ -129,3 +130,24 @@ def test_cli_audit_verify_exit_codes(tmp_path: Any) -> None:
     bad = subprocess.run([*run, "audit", "verify"], env=env, capture_output=True, text=True)
     assert bad.returncode != 0
     assert "#2" in bad.stderr
+
+
+@pytest.mark.django_db
+def test_many_events_appended_at_once_chain_in_order_and_verify() -> None:
+    from xinyong.audit.services import AuditItem, audit_record_many
+
+    with transaction.atomic():
+        audit_record(actor=None, action="test.first", object_type="test", object_id="0")
+        made = audit_record_many(
+            actor=None,
+            items=[AuditItem("test.many", object_type="test", object_id=str(i), after={"i": i}) for i in range(1, 6)],
+        )
+        audit_record(actor=None, action="test.last", object_type="test", object_id="6")
+    events = list(AuditEvent.objects.order_by("seq"))
+    assert [e.object_id for e in events] == [str(i) for i in range(7)]
+    assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + 7))
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(events))
+    assert [e.hash for e in made] == [e.hash for e in events[1:6]]
+    assert audit_verify() is None
+    AuditEvent.objects.filter(object_id="3").update(after={"i": 33})
+    assert audit_verify() is not None

@@ -244,3 +244,37 @@ def test_a_serious_penalty_within_three_years_bars_procurement(handler: User, tm
     assert outcome.record_id == again.record_hits[0].record.pk and outcome.entry_id is None
     with pytest.raises(XinyongError):
         outcome_record(actor=handler, check_log=again.log, record=revoked, applied=True)
+
+
+def test_a_court_file_of_many_rows_alerts_exactly_the_watches_it_concerns(
+    rules: None, handler: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many entries at once are screened against the watches held in memory; past WATCHES_IN_MEMORY, one query
+    per entry. Both give the same alerts."""
+    from xinyong.core.identifiers import make_uscc
+    from xinyong.lists import monitoring
+
+    funds = factories.unit("czzcglj")
+    dongfang = make_uscc("91", "320281", "7000011A")
+    by_code, _ = watch_add(actor=handler, department=funds, reason="专项资金", code=HENGYUAN)
+    by_variant, _ = watch_add(actor=handler, department=funds, reason="专项资金", name="江阴利港恒远机械有限责任公司")
+    branch, _ = watch_add(actor=handler, department=funds, reason="专项资金", name="江阴市利港恒远机械有限公司江阴分公司")
+    by_town, _ = watch_add(actor=handler, department=funds, reason="专项资金", name="利港东方重工有限公司")
+    other, _ = watch_add(actor=handler, department=funds, reason="专项资金", name="江阴市清风电子有限公司")
+    rows = [
+        _court_row("江阴市利港恒远机械有限公司", HENGYUAN, "（2026）苏0281执1001号"),
+        _court_row("江阴市东方重工有限公司", dongfang, "（2026）苏0281执1002号"),
+        _court_row("江阴市华士新材料有限公司", make_uscc("91", "320281", "7000012B"), "（2026）苏0281执1003号"),
+    ]
+    _import(_write(tmp_path / "court.csv", COURT_HEADER, rows), "black_list")
+
+    def alerted() -> set[tuple[int, str]]:
+        return {(a.watch_id, a.entry.uscc) for a in Alert.objects.select_related("entry")}
+
+    in_memory = alerted()
+    assert in_memory == {(by_code.pk, HENGYUAN), (by_variant.pk, HENGYUAN), (by_town.pk, dongfang)}
+    Alert.objects.all().delete()
+    monkeypatch.setattr(monitoring, "WATCHES_IN_MEMORY", 0)
+    monitoring.entries_changed(entries=list(ListEntry.objects.all()))
+    assert alerted() == in_memory
+    assert not Alert.objects.filter(watch__in=[branch, other]).exists()
