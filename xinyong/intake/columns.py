@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.core.identifiers import is_valid_uscc
 from xinyong.intake.readers import HeaderMatch, normalize_header
 from xinyong.intake.schema import Schema
 
 # Rules of the catalog applied here rather than by the row validator.
-COLUMN_RULES = frozenset({"default_from_department", "default_when_absent", "unit_code_from_name"})
+COLUMN_RULES = frozenset(
+    {"default_from_department", "default_when_absent", "unit_code_from_name", "uscc_from_id_column"}
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class ColumnPlan:
     # A column a known layout lacks, filled with the value its other headers imply (e.g. the court's file).
     layout_defaults: dict[str, str] = field(default_factory=dict)
     codes_from_names: list[tuple[str, str]] = field(default_factory=list)
+    # (id number field, USCC field): one column holding either, as the courts' 身份证号码/组织机构代码.
+    usccs_from_ids: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def complete(self, cells: dict[str, object], units_by_name: Mapping[str, str]) -> dict[str, object]:
@@ -45,6 +50,11 @@ class ColumnPlan:
                 name = cells.get(name_field)
                 if isinstance(name, str) and _name_key(name) in units_by_name:
                     cells[code_field] = units_by_name[_name_key(name)]
+        for id_field, uscc_field in self.usccs_from_ids:
+            number = cells.get(id_field)
+            if isinstance(number, str) and cells.get(uscc_field) in (None, "") and is_valid_uscc(number):
+                cells[uscc_field] = number
+                cells[id_field] = ""
         return cells
 
 
@@ -74,6 +84,16 @@ def plan_columns(
                 plan.warnings.append(
                     f"文件中没有“{spec.name if spec else rule['field']}”列，按“{rule['if_header']}”列判定为“{rule['value']}”"
                 )
+        elif rule.get("rule") == "uscc_from_id_column" and rule["id_field"] in present:
+            plan.usccs_from_ids.append((rule["id_field"], rule["uscc_field"]))
+            if rule["uscc_field"] not in present:
+                fillable.add(rule["uscc_field"])
+                id_spec, uscc_spec = schema.field(rule["id_field"]), schema.field(rule["uscc_field"])
+                column = next((t for i, t in header.texts.items() if header.columns.get(i) == rule["id_field"]), "")
+                plan.warnings.append(
+                    f"“{column}”列中的统一社会信用代码按“{uscc_spec.name if uscc_spec else rule['uscc_field']}”导入，"
+                    f"其余按“{id_spec.name if id_spec else rule['id_field']}”导入"
+                )
         elif rule.get("rule") == "unit_code_from_name":
             plan.codes_from_names.append((rule["name_field"], rule["code_field"]))
             if rule["name_field"] in present:
@@ -99,6 +119,8 @@ def plan_columns(
         spec = schema.field(name)
         plan.warnings.append(f"文件中没有“{spec.name if spec else name}”列，已按报送部门填写")
     for spec in schema.fields:
+        if spec.code in fillable:
+            continue
         if spec.code not in present and not spec.required and _conditionally_required(schema, spec.code):
             plan.warnings.append(f"文件中没有“{spec.name}”列，该项未能采集")
     return plan

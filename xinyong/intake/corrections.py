@@ -233,8 +233,13 @@ def _corrected_cells(
             for rule in schema.rules
             if rule.get("rule") == "unit_code_from_name"
         ],
+        usccs_from_ids=[
+            (rule["id_field"], rule["uscc_field"])
+            for rule in schema.rules
+            if rule.get("rule") == "uscc_from_id_column"
+        ],
     )
-    if plan.codes_from_names:
+    if plan.codes_from_names or plan.usccs_from_ids:
         cells = plan.complete(cells, units_by_name(list(Unit.objects.exclude(uscc=""))))
     return cells
 

@@ -96,6 +96,35 @@ def test_the_court_file_lands_as_published_defaulter_entries(rules: None, handle
     assert pending.hits == []
 
 
+def test_the_courts_combined_code_column_is_split_by_what_it_holds(
+    rules: None, handler: User, tmp_path: Path
+) -> None:
+    """The courts publish 身份证号码/组织机构代码 as one column: a USCC in it is the organisation's code, a resident
+    id the person's; the person's number is never the organisation's, and a number neither can be is refused."""
+    from xinyong.core.identifiers import make_resident_id
+
+    person = make_resident_id("320281", dt.date(1970, 2, 3), 41)
+    header = ["被执行人姓名/名称", "身份证号码/组织机构代码", "执行法院", "案号", "立案时间", "发布时间",
+              "失信被执行人行为具体情形"]
+    rows = [
+        ["江阴市利港恒远机械有限公司", HENGYUAN.lower(), COURT, "（2026）苏0281执1101号", "2026-06-01", "2026-09-01", "拒不履行"],
+        ["王某某", person, COURT, "（2026）苏0281执1102号", "2026-06-01", "2026-09-01", "拒不履行"],
+        ["江阴市利港宏达物流有限公司", "12345678-9", COURT, "（2026）苏0281执1103号", "2026-06-01", "2026-09-01", "拒不履行"],
+    ]
+    result = _import(_write(tmp_path / "失信被执行人（合并证件列）.csv", header, rows), "black_list")
+    assert (result.accepted, result.rejected) == (2, 1), result.errors
+    assert any("“身份证号码/组织机构代码”列中的统一社会信用代码按“统一社会信用代码”导入" in w["message"]
+               for w in result.warnings)
+    assert not any("未能识别" in w["message"] for w in result.warnings)
+    assert result.errors[0]["row"] == 4 and result.errors[0]["field"] == "证件号码"
+    company, individual = _entry("（2026）苏0281执1101号"), _entry("（2026）苏0281执1102号")
+    assert (company.uscc, company.person_id) == (HENGYUAN, "")
+    assert company.subject is not None and company.subject.uscc == HENGYUAN
+    assert (individual.uscc, individual.person_id) == ("", person)
+    assert check_subject(actor=handler, matter="procurement", purpose="资格审查", code=HENGYUAN).hits
+    assert check_subject(actor=handler, matter="honours", purpose="评优", code=person).hits
+
+
 def test_a_later_file_exits_the_entry_and_keeps_the_history(rules: None, handler: User, tmp_path: Path) -> None:
     case = "（2026）苏0281执1001号"
     _import(_write(tmp_path / "a.csv", COURT_HEADER, [_court_row("江阴市利港恒远机械有限公司", HENGYUAN, case)]),
