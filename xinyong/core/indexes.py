@@ -1,8 +1,10 @@
-"""Vendor-specific index settings that migrations apply (not model state)."""
+"""Vendor-specific indexes: settings that migrations apply (not model state), and whether an optional one exists."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from django.db import DatabaseError, connection
 
 
 def gin_without_pending_list(schema_editor: Any, index: str) -> None:
@@ -23,3 +25,22 @@ def gin_without_pending_list(schema_editor: Any, index: str) -> None:
 def gin_default(schema_editor: Any, index: str) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"ALTER INDEX IF EXISTS {index} RESET (fastupdate)")
+
+
+_sqlite_tables: dict[tuple[str, str], bool] = {}
+
+
+def sqlite_table_exists(table: str) -> bool:
+    """Whether a migration could create an SQLite table it may have to skip (an FTS5 trigram table needs SQLite
+    ≥ 3.34); asked once per database and table."""
+    key = (str(connection.settings_dict.get("NAME")), table)
+    found = _sqlite_tables.get(key)
+    if found is None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [table])
+                found = cursor.fetchone() is not None
+        except DatabaseError:
+            found = False
+        _sqlite_tables[key] = found
+    return found

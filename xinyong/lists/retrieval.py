@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import connection
 
 from xinyong.core import clock
+from xinyong.core.indexes import sqlite_table_exists
 from xinyong.lists import matching
 from xinyong.lists.models import ListEntry
 from xinyong.lists.selectors import is_active, is_active_state
@@ -27,7 +28,6 @@ BIGRAMS = "subject_name_bigrams"
 TRIGRAM_MIN = 3
 # Bounds the fragment path: a common fragment must not bring back thousands of entries to score.
 FRAGMENT_LIMIT = 200
-_fts_ready: dict[str, bool] = {}
 
 
 def fragment_ids(fragment: str, *, limit: int = FRAGMENT_LIMIT) -> set[int]:
@@ -56,17 +56,7 @@ def fragment_ids(fragment: str, *, limit: int = FRAGMENT_LIMIT) -> set[int]:
 
 
 def _sqlite_fts_ready() -> bool:
-    name = str(connection.settings_dict.get("NAME"))
-    ready = _fts_ready.get(name)
-    if ready is None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS])
-                ready = cursor.fetchone() is not None
-        except DatabaseError:
-            ready = False
-        _fts_ready[name] = ready
-    return ready
+    return sqlite_table_exists(FTS)
 
 
 @dataclass(frozen=True)

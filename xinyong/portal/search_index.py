@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Final
 
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Collate
 
+from xinyong.core.indexes import sqlite_table_exists
 from xinyong.core.names import org_name_key
 from xinyong.subjects.models import ORGANISATION_KINDS, Subject, SubjectKind
 
@@ -37,7 +38,6 @@ _PUBLIC_SUBJECTS_PARAMS: Final = [*_ORG_KINDS, str(SubjectKind.INDIVIDUAL_BUSINE
 Row = tuple[int, str, str | None, str]  # id, name, uscc, kind
 ROW_FIELDS: Final = ("id", "name", "uscc", "kind")
 
-_fts_ready: dict[str, bool] = {}
 
 
 def public_subjects() -> QuerySet[Subject]:
@@ -125,15 +125,5 @@ def _fetch(sql: str, params: list[Any]) -> list[Row]:
 
 
 def _sqlite_fts_ready() -> bool:
-    """Whether migration 0002 could create the FTS5 table (it needs SQLite ≥ 3.34); asked once per database."""
-    name = str(connection.settings_dict.get("NAME"))
-    ready = _fts_ready.get(name)
-    if ready is None:
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = %s", [FTS_TABLE])
-                ready = cursor.fetchone() is not None
-        except DatabaseError:
-            ready = False
-        _fts_ready[name] = ready
-    return ready
+    """Whether migration 0002 could create the FTS5 table (it needs SQLite ≥ 3.34)."""
+    return sqlite_table_exists(FTS_TABLE)
