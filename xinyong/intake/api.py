@@ -144,6 +144,13 @@ class BatchOut(Schema):
 # -- endpoints ---------------------------------------------------------------------------------------------
 
 
+def year_checked(year: int) -> int:
+    """A statistics year from a query string, refused with 422 outside 2000–2100."""
+    if not 2000 <= year <= 2100:
+        raise HttpError(422, f"年份 {year} 不在有效范围内")
+    return year
+
+
 @router.get(
     "/jobs/{job_id}",
     response={200: JobOut, 401: ErrorOut, 404: ErrorOut},
@@ -172,9 +179,7 @@ def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 def get_quality(request: HttpRequest, year: int) -> dict[str, Any]:
     """Coverage, non-compliance rate and late items of the token's department for a year, with the reasons."""
     token = _token(request)
-    if not 2000 <= year <= 2100:
-        raise HttpError(422, f"年份 {year} 不在有效范围内")
-    return department_quality(unit=token.department, year=year).as_dict()
+    return department_quality(unit=token.department, year=year_checked(year)).as_dict()
 
 
 @router.get(

@@ -52,7 +52,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, ExtractMonth, Substr, TruncMonth
 
 from xinyong.catalog.models import Category, CycleKind
-from xinyong.core.clock import LOCAL_TZ
+from xinyong.core.clock import LOCAL_TZ, year_bounds
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.intake.models import Batch, RejectedRow, RejectedRowStatus
 from xinyong.org.models import Role, RoleGrant, Unit
@@ -482,11 +482,6 @@ def cycle_of(span: CycleSpan, year: int, month: int) -> tuple[str, str]:
 # Lateness of a record whose late_workdays is NULL: late by an unknown count, or its deadline is unknown.
 LATE_UNKNOWN: Final = -1
 DEADLINE_UNKNOWN: Final = -2
-
-
-def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    """The year in Beijing time, as a half-open range of instants (the filter uses any index on the column)."""
-    return dt.datetime(year, 1, 1, tzinfo=LOCAL_TZ), dt.datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
 
 
 # ---------------------------------------------------------------------------------------------------------

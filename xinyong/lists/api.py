@@ -7,9 +7,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
-from xinyong.intake.api import ErrorOut, TokenAuth, _token
+from xinyong.intake.api import ErrorOut, TokenAuth, _token, year_checked
 from xinyong.intake.tokens import TokenActor
 from xinyong.lists.figures import check_figures
 from xinyong.lists.models import Matter
@@ -53,6 +52,4 @@ def post_check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
 )
 def get_figures(request: HttpRequest, year: int) -> dict[str, Any]:
     token = _token(request)
-    if not 2000 <= year <= 2100:
-        raise HttpError(422, f"年份 {year} 不在有效范围内")
-    return check_figures(year=year, department=token.department).as_dict()
+    return check_figures(year=year_checked(year), department=token.department).as_dict()

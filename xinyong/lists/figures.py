@@ -7,7 +7,6 @@ a measure was applied.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,16 +31,21 @@ class Row:
     def missing(self) -> int:
         return self.hits - self.answered
 
-    def as_dict(self) -> dict[str, Any]:
+    def counts(self) -> dict[str, int]:
         return {
-            "department": self.department,
-            "matter": self.matter,
-            "matter_name": Matter(self.matter).label,
             "checks": self.checks,
             "checks_with_hits": self.checks_with_hits,
             "hits": self.hits,
             "outcomes_recorded": self.answered,
             "outcomes_missing": self.missing,
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "department": self.department,
+            "matter": self.matter,
+            "matter_name": Matter(self.matter).label,
+            **self.counts(),
         }
 
 
@@ -62,24 +66,12 @@ class Figures:
         return total
 
     def as_dict(self) -> dict[str, Any]:
-        total = self.total
         return {
             "year": self.year,
             "rows": [row.as_dict() for row in self.rows],
-            "total": {
-                "checks": total.checks,
-                "checks_with_hits": total.checks_with_hits,
-                "hits": total.hits,
-                "outcomes_recorded": total.answered,
-                "outcomes_missing": total.missing,
-            },
+            "total": self.total.counts(),
             "typical_cases": self.typical_cases,
         }
-
-
-def _year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime(year, 1, 1, tzinfo=clock.LOCAL_TZ)
-    return start, start.replace(year=year + 1)
 
 
 def _hit_keys(log: CheckLog) -> set[tuple[str, int]]:
@@ -87,7 +79,7 @@ def _hit_keys(log: CheckLog) -> set[tuple[str, int]]:
 
 
 def check_figures(*, year: int, department: Unit | None = None, case_limit: int = 50) -> Figures:
-    start, end = _year_bounds(year)
+    start, end = clock.year_bounds(year)
     logs = CheckLog.objects.filter(checked_at__gte=start, checked_at__lt=end).select_related("department")
     if department is not None:
         logs = logs.filter(department=department)

@@ -832,6 +832,12 @@ def _substrings(key: str) -> list[str]:
     return [key[i:j] for i in range(size) for j in range(i + 2, size + 1) if j - i < size]
 
 
+def lookup_keys(form: NameForm) -> tuple[frozenset[str], str]:
+    """How stored name keys (list entries, watches) are looked up for a name: the keys equal to one of its keys or
+    lying inside its key, and the distinctive fragment that a longer stored key must contain."""
+    return frozenset({*form.keys, *_substrings(form.key)}), _distinctive(form.key) or form.key
+
+
 def _put(first: dict[str, int], more: dict[str, list[int]], key: str, index: int) -> None:
     # One int per key in the common case; a list only for the few keys shared by several entries.
     current = first.setdefault(key, index)

@@ -46,9 +46,8 @@ def _watch_candidates(entry: ListEntry) -> list[Watch]:
             cond |= Q(code=code)
     fragment = ""
     if entry.name:
-        form = matching.name_form(entry.name)
-        cond |= Q(name_key__in={*form.keys, *matching._substrings(form.key)})
-        fragment = matching._distinctive(form.key) or form.key
+        keys, fragment = matching.lookup_keys(matching.name_form(entry.name))
+        cond |= Q(name_key__in=keys)
     found = {w.pk: w for w in active_watches().filter(cond)}
     if len(fragment) >= 2:
         for watch in active_watches().filter(name_key__contains=fragment).exclude(pk__in=found)[:_FRAGMENT_LIMIT]:
@@ -78,9 +77,8 @@ class _WatchIndex:
         groups += [self.by_code.get(code, []) for code in (entry.uscc, entry.person_id) if code]
         fragment = ""
         if entry.name:
-            form = matching.name_form(entry.name)
-            groups += [self.by_key.get(key, []) for key in {*form.keys, *matching._substrings(form.key)}]
-            fragment = matching._distinctive(form.key) or form.key
+            keys, fragment = matching.lookup_keys(matching.name_form(entry.name))
+            groups += [self.by_key.get(key, []) for key in keys]
         for group in groups:
             found.update((watch.pk, watch) for watch in group)
         if len(fragment) >= 2:

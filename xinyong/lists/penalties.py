@@ -52,13 +52,9 @@ def _why(record: Record, condition: dict[str, Any]) -> list[dict[str, str]]:
     return reasons
 
 
-def record_hits(*, subject: Subject | None, matter: str | None) -> list[RecordHit]:
-    """The subject's records that trigger a measure for `matter`, each with the measures and the reasons."""
-    return record_hits_many(subjects=[subject], matter=matter)[0]
-
-
 def record_hits_many(*, subjects: Sequence[Subject | None], matter: str | None) -> list[list[RecordHit]]:
-    """`record_hits` for many subjects at once: one query per measure and 500 subjects."""
+    """Per subject, its records that trigger a measure for `matter`, each with the measures and the reasons: one
+    query per measure and 500 subjects."""
     if not matter or all(subject is None for subject in subjects):
         return [[] for _subject in subjects]
     measures = record_measures(matter)

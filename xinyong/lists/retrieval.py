@@ -95,8 +95,8 @@ def candidates_many(parties: Sequence[Party]) -> list[list[ListEntry]]:
     by_person = _by_value("person_id", {p.code for p in parties if p.code})
     by_subject = _by_value("subject_id", {p.subject.pk for p in parties if p.subject is not None})
     forms = {p.name.strip(): matching.name_form(p.name) for p in parties if p.name.strip()}
-    keys_of = {name: sorted({*form.keys, *matching._substrings(form.key)}) for name, form in forms.items()}
-    by_key = _by_value("name_key", {key for keys in keys_of.values() for key in keys})
+    lookups = {name: matching.lookup_keys(form) for name, form in forms.items()}
+    by_key = _by_value("name_key", {key for keys, _fragment in lookups.values() for key in keys})
     by_fragment: dict[str, set[int]] = {}
     wanted: list[tuple[set[int], set[int], tuple[str, ...]]] = []
     for party in parties:
@@ -111,15 +111,14 @@ def candidates_many(parties: Sequence[Party]) -> list[list[ListEntry]]:
                 found |= by_uscc.get(party.subject.uscc, set())
         name = party.name.strip()
         if name:
-            form = forms[name]
-            for key in keys_of[name]:
+            keys, fragment = lookups[name]
+            for key in keys:
                 found |= by_key.get(key, set())
-            fragment = matching._distinctive(form.key) or form.key
             if fragment not in by_fragment:
                 by_fragment[fragment] = fragment_ids(fragment)
             near = by_fragment[fragment] - found
             found |= near
-            qkeys = form.keys
+            qkeys = forms[name].keys
         wanted.append((found, near, qkeys))
     # Entries found by a fragment alone are first read as the few columns that decide whether they can reach the
     # threshold, so that the hundreds a common two-character brand brings back are never built as models.

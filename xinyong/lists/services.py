@@ -528,3 +528,12 @@ def entries_due_for_exit(*, today: dt.date | None = None) -> QuerySet[ListEntry]
     """Published entries past their planned exit date, for the expiry run."""
     day = today or clock.today()
     return ListEntry.objects.filter(status=EntryStatus.PUBLISHED, planned_exit__lte=day)
+
+
+def entries_expire(*, actor: Any, note: str) -> int:
+    """期满移出: every published entry whose planned exit date has come (they stopped hitting that day already)."""
+    done = 0
+    for entry in entries_due_for_exit():
+        entry_exit(actor=actor, entry=entry, reason=ExitReason.EXPIRY, note=note)
+        done += 1
+    return done

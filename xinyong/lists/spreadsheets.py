@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from django.core.files.uploadedfile import UploadedFile
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -59,6 +61,15 @@ def read_subjects(path: Path, *, original_name: str | None = None) -> list[tuple
     if len(pairs) > MAX_BATCH:
         raise XinyongError(ErrorCode.FILE_TOO_LARGE, f"一次最多核查{MAX_BATCH}个主体，请拆分文件。")
     return pairs
+
+
+def read_uploaded_subjects(upload: UploadedFile) -> list[tuple[str, str]]:
+    """`read_subjects` of a browser upload (bidders, fund recipients), read from a temporary copy."""
+    with tempfile.NamedTemporaryFile(suffix=Path(upload.name or "").suffix.lower()) as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+        handle.flush()
+        return read_subjects(Path(handle.name), original_name=upload.name)
 
 
 RESULT_HEADERS = (

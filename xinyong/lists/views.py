@@ -5,8 +5,6 @@ Thin adapters over `xinyong.lists.services` (writes) and `xinyong.lists.selector
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +22,7 @@ from xinyong.lists.matching import Query
 from xinyong.lists.models import CheckLog, ListEntry, Matter, Measure
 from xinyong.lists.results import CheckResult
 from xinyong.lists.services import check_batch, check_subject, dismissal_create, outcome_record
-from xinyong.lists.spreadsheets import MAX_BATCH, read_subjects, results_workbook
+from xinyong.lists.spreadsheets import MAX_BATCH, read_uploaded_subjects, results_workbook
 from xinyong.org.models import Role
 from xinyong.records.models import Record
 from xinyong.web.access import section_view, user_roles
@@ -207,14 +205,8 @@ def check_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 def batch(request: HttpRequest) -> HttpResponse:
     form = BatchForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()
         try:
-            with tempfile.NamedTemporaryFile(suffix=suffix) as handle:
-                for chunk in upload.chunks():
-                    handle.write(chunk)
-                handle.flush()
-                rows = read_subjects(Path(handle.name), original_name=upload.name)
+            rows = read_uploaded_subjects(form.cleaned_data["file"])
             if len(rows) > PAGE_BATCH_LIMIT:
                 form.add_error(
                     "file",

@@ -12,11 +12,17 @@ from django.views.decorators.http import require_POST
 
 from xinyong.audit.models import AuditEvent
 from xinyong.core import clock
-from xinyong.core.errors import XinyongError
+from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.identifiers import mask_person_id
 from xinyong.lists import selectors
 from xinyong.lists.models import EntryStatus, ExitReason, ListEntry, ListKind
-from xinyong.lists.services import entries_due_for_exit, entry_exit, entry_publish, entry_recognise
+from xinyong.lists.services import (
+    entries_due_for_exit,
+    entries_expire,
+    entry_exit,
+    entry_publish,
+    entry_recognise,
+)
 from xinyong.web.access import section_view
 
 _DATE = forms.DateInput(attrs={"type": "date"})
@@ -94,12 +100,6 @@ class ExitForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="如：已全部履行判决义务（附履行证明）；已完成信用修复（修复决定文号）。期满移出可不填",
     )
-
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        if data.get("reason") not in (None, "", ExitReason.EXPIRY) and not str(data.get("note") or "").strip():
-            self.add_error("note", "请填写移出说明：期满以外的移出须写明依据。")
-        return data
 
 
 @section_view("lists")
@@ -201,7 +201,8 @@ def entry_exit_view(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user, entry=found, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
             )
         except XinyongError as exc:
-            form.add_error(None, exc.message)
+            # The service's rule: a note is required unless the entry expired; shown under the note.
+            form.add_error("note" if exc.code == ErrorCode.REQUIRED else None, exc.message)
         else:
             messages.success(request, f"已移出：{found.name}。自此核查不再命中该条目。")
             return redirect("lists:entry", pk)
@@ -210,11 +211,8 @@ def entry_exit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @section_view("lists")
-def entries_expire(request: HttpRequest) -> HttpResponse:
+def entries_expire_view(request: HttpRequest) -> HttpResponse:
     """期满移出: the published entries whose planned exit date has come, as the nightly `xinyong lists expire`."""
-    done = 0
-    for due in entries_due_for_exit():
-        entry_exit(actor=request.user, entry=due, reason=ExitReason.EXPIRY, note="期满移出")
-        done += 1
+    done = entries_expire(actor=request.user, note="期满移出")
     messages.success(request, f"已将 {done} 条期满条目移出名单。" if done else "没有到期的条目。")
     return redirect("lists:entries")

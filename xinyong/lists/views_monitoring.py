@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -17,7 +14,7 @@ from xinyong.lists.figures import check_figures
 from xinyong.lists.matching import Query
 from xinyong.lists.models import Alert, Watch
 from xinyong.lists.monitoring import active_watches, alert_mark_read, watch_add, watch_end, watches_add
-from xinyong.lists.spreadsheets import MAX_BATCH, read_subjects
+from xinyong.lists.spreadsheets import read_uploaded_subjects
 from xinyong.org.models import Role, Unit
 from xinyong.web.access import section_view, user_roles
 
@@ -64,10 +61,7 @@ def watches(request: HttpRequest) -> HttpResponse:
         try:
             upload = form.cleaned_data.get("file")
             if upload:
-                with tempfile.TemporaryDirectory() as folder:
-                    path = Path(folder) / Path(upload.name).name
-                    path.write_bytes(upload.read())
-                    rows = read_subjects(path, original_name=upload.name)[:MAX_BATCH]
+                rows = read_uploaded_subjects(upload)
                 added = watches_add(actor=request.user, department=department, reason=reason, rows=rows)
                 messages.success(request, f"已关注 {len(added)} 个主体，名单变动时将提示。")
             else:

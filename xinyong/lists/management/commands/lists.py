@@ -10,8 +10,7 @@ from xinyong.core import clock
 from xinyong.core.commands import XinyongCommand
 from xinyong.core.errors import XinyongError
 from xinyong.lists.figures import check_figures
-from xinyong.lists.models import ExitReason
-from xinyong.lists.services import entries_due_for_exit, entry_exit, lists_load
+from xinyong.lists.services import entries_expire, lists_load
 from xinyong.org.selectors import find_unit
 
 
@@ -34,10 +33,7 @@ class Command(XinyongCommand):
         if options["action"] == "figures":
             self._figures(options)
             return
-        done = 0
-        for entry in entries_due_for_exit():
-            entry_exit(actor=None, entry=entry, reason=ExitReason.EXPIRY, note="期满自动移出")
-            done += 1
+        done = entries_expire(actor=None, note="期满自动移出")
         self.stdout.write(f"期满移出 {done} 条。")
 
     def _figures(self, options: dict[str, Any]) -> None:
