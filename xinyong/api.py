@@ -8,7 +8,6 @@ ships (never from a CDN: the platform runs on an intranet).
 from __future__ import annotations
 
 import logging
-from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 
+from xinyong.access.api import UNAUTHORIZED_MESSAGE, ApiErrorCode
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.intake.api import router as intake_router
 from xinyong.lists.api import router as lists_router
@@ -26,16 +26,6 @@ from xinyong.portal.api import router as public_router
 from xinyong.records.api import router as records_router
 
 logger = logging.getLogger(__name__)
-
-
-class ApiErrorCode(StrEnum):
-    """Stable codes of failures that belong to the API itself rather than to a service."""
-
-    UNAUTHORIZED = "E_UNAUTHORIZED"
-    NOT_FOUND = "E_NOT_FOUND"
-    BAD_REQUEST = "E_BAD_REQUEST"
-    REQUEST_TOO_LARGE = "E_REQUEST_TOO_LARGE"
-    INTERNAL = "E_INTERNAL"
 
 
 # HTTP status of a service's error code; anything not listed is 400.
@@ -122,11 +112,7 @@ def _xinyong_error(request: HttpRequest, exc: XinyongError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = error_response(
-        request,
-        ApiErrorCode.UNAUTHORIZED,
-        "缺少或无效的接口令牌。请在请求头中加入 Authorization: Bearer <令牌>；令牌由信用办创建，已吊销的不能再用。",
-    )
+    response = error_response(request, ApiErrorCode.UNAUTHORIZED, UNAUTHORIZED_MESSAGE)
     response["WWW-Authenticate"] = 'Bearer realm="xinyong"'
     return response
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "xinyong.core",
     "xinyong.audit",
     "xinyong.org",
+    "xinyong.access",
     "xinyong.subjects",
     "xinyong.catalog",
     "xinyong.records",
@@ -59,7 +60,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "xinyong.core.security.SecurityHeadersMiddleware",
     # Before sessions and authentication: a refused request costs no database work beyond its count.
-    "xinyong.core.ratelimit.RateLimitMiddleware",
+    "xinyong.access.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

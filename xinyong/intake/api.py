@@ -19,14 +19,14 @@ from django.urls import reverse
 from ninja import Field, File, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from ninja.security import HttpBearer
 
+from xinyong.access.api import ErrorOut, TokenAuth, request_token
+from xinyong.access.models import ApiToken, TokenScope
 from xinyong.catalog.selectors import category_in_force
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.intake.jobs import import_job_fail_if_stale, import_job_submit, job_rows_read, upload_store
 from xinyong.intake.models import (
-    ApiToken,
     Batch,
     BatchChannel,
     ImportJob,
@@ -37,19 +37,11 @@ from xinyong.intake.models import (
 from xinyong.intake.quality import department_quality
 from xinyong.intake.readers import human_size
 from xinyong.intake.schema import schema_of
-from xinyong.intake.tokens import token_authenticate
 
 ROWS_PAGE_MAX = 2000
 
 
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`: the token of a departmental system, bound to its department."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        return token_authenticate(token)
-
-
-router = Router(tags=["信息报送"], auth=TokenAuth())
+router = Router(tags=["信息报送"], auth=TokenAuth(TokenScope.SUBMIT))
 
 
 class ImportJobFailed(XinyongError):
@@ -61,11 +53,6 @@ class ImportJobFailed(XinyongError):
 
 
 # -- schemas -----------------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    code: str = Field(description="稳定的错误代码，如 E_COLUMNS_MISSING")
-    message: str = Field(description="给经办人员看的中文说明")
 
 
 class RowsIn(Schema):
@@ -153,12 +140,13 @@ def year_checked(year: int) -> int:
 
 @router.get(
     "/jobs/{job_id}",
-    response={200: JobOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: JobOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="intake_job",
+    auth=TokenAuth(TokenScope.SUBMIT, TokenScope.READ),
     summary="查询导入任务的进度和结果",
 )
 def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
-    token = _token(request)
+    token = request_token(request)
     job = (
         ImportJob.objects.select_related("department")
         .filter(pk=job_id, department=token.department_id)
@@ -172,24 +160,26 @@ def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 
 @router.get(
     "/quality",
-    response={200: dict[str, Any], 401: ErrorOut, 422: ErrorOut},
+    response={200: dict[str, Any], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     url_name="intake_quality",
+    auth=TokenAuth(TokenScope.READ),
     summary="本部门的归集质量（考核指标三、1–3）",
 )
 def get_quality(request: HttpRequest, year: int) -> dict[str, Any]:
     """Coverage, non-compliance rate and late items of the token's department for a year, with the reasons."""
-    token = _token(request)
+    token = request_token(request)
     return department_quality(unit=token.department, year=year_checked(year)).as_dict()
 
 
 @router.get(
     "/batches/{batch_id}",
-    response={200: BatchOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: BatchOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="intake_batch",
+    auth=TokenAuth(TokenScope.SUBMIT, TokenScope.READ),
     summary="查询报送批次的统计和未通过校验的数据",
 )
 def get_batch(request: HttpRequest, batch_id: int, offset: int = 0, limit: int = 500) -> dict[str, Any]:
-    token = _token(request)
+    token = request_token(request)
     batch = (
         Batch.objects.select_related("category", "department")
         .filter(pk=batch_id, department=token.department_id)
@@ -257,7 +247,7 @@ _SUBMIT_RESPONSES: dict[int, Any] = {
     "返回 202 和任务编号，用 GET /api/v1/intake/jobs/{id} 查询进度。",
 )
 def post_rows(request: HttpRequest, category: str, payload: RowsIn) -> Status[dict[str, Any]]:
-    token = _token(request)
+    token = request_token(request)
     schema = schema_of(category_in_force(category, clock.today()))
     names = {spec.code.upper(): spec.name for spec in schema.fields}
     _refuse_nested(payload.rows)
@@ -286,7 +276,7 @@ def post_rows(request: HttpRequest, category: str, payload: RowsIn) -> Status[di
     description="multipart/form-data，文件字段名 file。文件较大时进入后台处理，返回 202 和任务编号。",
 )
 def post_file(request: HttpRequest, category: str, file: File[UploadedFile]) -> Status[dict[str, Any]]:
-    token = _token(request)
+    token = request_token(request)
     original_name = Path(file.name or "upload").name or "upload"
     limit = int(settings.XINYONG_IMPORT_MAX_BYTES)
     if file.size is not None and file.size > limit:
@@ -300,12 +290,6 @@ def post_file(request: HttpRequest, category: str, file: File[UploadedFile]) -> 
 
 
 # -- helpers -----------------------------------------------------------------------------------------------
-
-
-def _token(request: HttpRequest) -> ApiToken:
-    token = getattr(request, "auth", None)
-    assert isinstance(token, ApiToken)
-    return token
 
 
 def _submit(

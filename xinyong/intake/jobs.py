@@ -36,15 +36,16 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django_tasks import task
 
+from xinyong.access.models import ApiToken
+from xinyong.access.tokens import TokenActor
 from xinyong.audit import context
 from xinyong.audit.services import audit_record
 from xinyong.catalog.selectors import category_in_force
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.intake.models import ApiToken, Batch, BatchChannel, ImportJob, ImportJobStatus
+from xinyong.intake.models import Batch, BatchChannel, ImportJob, ImportJobStatus
 from xinyong.intake.readers import human_size
 from xinyong.intake.services import ImportResult, import_file
-from xinyong.intake.tokens import TokenActor
 from xinyong.org.models import Role, Unit
 from xinyong.org.selectors import require_role, roles_of, units_for_role
 

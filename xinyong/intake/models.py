@@ -123,7 +123,7 @@ class ImportJob(models.Model):
         related_name="+",
     )
     token = models.ForeignKey(
-        "intake.ApiToken", verbose_name="接口令牌", null=True, blank=True, on_delete=models.PROTECT,
+        "access.ApiToken", verbose_name="接口令牌", null=True, blank=True, on_delete=models.PROTECT,
         related_name="jobs",
     )
     task_id = models.CharField("后台任务编号", max_length=64, blank=True)
@@ -146,38 +146,3 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
-
-
-class ApiToken(models.Model):
-    """The key of one departmental system to the API, bound to its department. Only a hash is kept."""
-
-    name = models.CharField("系统名称", max_length=100)
-    department = models.ForeignKey(
-        "org.Unit", verbose_name="报送部门", on_delete=models.PROTECT, related_name="api_tokens"
-    )
-    token_hash = models.CharField("令牌哈希（SHA-256）", max_length=64, unique=True)
-    prefix = models.CharField("令牌前缀", max_length=16)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    created_at = models.DateTimeField("创建时间")
-    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
-    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
-
-    class Meta:
-        verbose_name = "接口令牌"
-        verbose_name_plural = "接口令牌"
-        ordering = ["department", "name", "id"]
-
-    def __str__(self) -> str:
-        return self.label
-
-    @property
-    def label(self) -> str:
-        """How the token appears as an actor in batches, jobs and audit events."""
-        return f"token:{self.name}"
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None

@@ -11,7 +11,6 @@ import functools
 import hashlib
 import itertools
 import shutil
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +33,7 @@ from xinyong.intake.schema import Schema, schema_of
 from xinyong.intake.validation import CheckedRow, RowError, RowValidator
 from xinyong.org.models import Role, Unit
 from xinyong.org.selectors import require_role
+from xinyong.records.keys import record_key_of
 from xinyong.records.services import RecordDraft, records_upsert
 from xinyong.records.signals import records_changed
 from xinyong.subjects.services import SubjectRef, subjects_resolve
@@ -449,25 +449,9 @@ def _jsonable(cells: dict[str, object]) -> dict[str, Any]:
     }
 
 
-_KEY_BRACKETS = str.maketrans({"[": "〔", "]": "〕", "(": "〔", ")": "〕", "（": "〔", "）": "〕", "【": "〔",
-                               "】": "〕", "［": "〔", "］": "〕", "{": "〔", "}": "〕"})
-
-
 def _record_key(schema: Schema, checked: CheckedRow) -> str:
-    """The identity of a decision: its document number and the authority's code, written one way.
-
-    Clerks write 澄综执罚〔2020〕1号 with whatever brackets their keyboard offers; they are one decision.
-    """
+    """The identity of a decision (see `record_key_of`)."""
     return record_key_of([str(checked.values.get(code, "")) for code in schema.key_fields])
-
-
-def record_key_of(parts: list[str]) -> str:
-    """The stored key of a record from its key fields' values, however the clerk wrote them."""
-    normalised = []
-    for part in parts:
-        text = unicodedata.normalize("NFKC", part)
-        normalised.append("".join(text.split()).translate(_KEY_BRACKETS).upper())
-    return "|".join(normalised)[:300]
 
 
 def _field_label(schema: Schema, code: str) -> str:

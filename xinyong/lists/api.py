@@ -8,13 +8,15 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from xinyong.intake.api import ErrorOut, TokenAuth, _token, year_checked
-from xinyong.intake.tokens import TokenActor
+from xinyong.access.api import ErrorOut, TokenAuth, request_token
+from xinyong.access.models import TokenScope
+from xinyong.access.tokens import TokenActor
+from xinyong.intake.api import year_checked
 from xinyong.lists.figures import check_figures
 from xinyong.lists.models import Matter
 from xinyong.lists.services import check_subject
 
-router = Router(tags=["联合奖惩"], auth=TokenAuth())
+router = Router(tags=["联合奖惩"], auth=TokenAuth(TokenScope.CHECK))
 
 
 class CheckIn(Schema):
@@ -26,13 +28,13 @@ class CheckIn(Schema):
 
 @router.post(
     "/check",
-    response={200: dict[str, Any], 400: ErrorOut, 401: ErrorOut},
+    response={200: dict[str, Any], 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     url_name="lists_check",
     summary="联合奖惩核查：命中的名单与信用记录，及本事项适用的措施",
     description="办理事项 matter：" + "、".join(f"{m.value}（{m.label}）" for m in Matter),
 )
 def post_check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
-    token = _token(request)
+    token = request_token(request)
     result = check_subject(
         actor=TokenActor.of(token),
         matter=payload.matter,
@@ -46,10 +48,11 @@ def post_check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
 
 @router.get(
     "/figures",
-    response={200: dict[str, Any], 401: ErrorOut, 422: ErrorOut},
+    response={200: dict[str, Any], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     url_name="lists_figures",
+    auth=TokenAuth(TokenScope.READ, TokenScope.CHECK),
     summary="本部门的联合奖惩核查统计（核查、命中、反馈、典型案例）",
 )
 def get_figures(request: HttpRequest, year: int) -> dict[str, Any]:
-    token = _token(request)
+    token = request_token(request)
     return check_figures(year=year_checked(year), department=token.department).as_dict()

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from xinyong.access.pages import section_view, user_roles
 from xinyong.core import clock
 from xinyong.core.errors import XinyongError
 from xinyong.lists import selectors
@@ -25,7 +26,6 @@ from xinyong.lists.services import check_batch, check_subject, dismissal_create,
 from xinyong.lists.spreadsheets import MAX_BATCH, read_uploaded_subjects, results_workbook
 from xinyong.org.models import Role
 from xinyong.records.models import Record
-from xinyong.web.access import section_view, user_roles
 
 PAGE_BATCH_LIMIT = 2_000
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from xinyong.access.pages import section_view
 from xinyong.audit.models import AuditEvent
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
@@ -23,7 +24,6 @@ from xinyong.lists.services import (
     entry_publish,
     entry_recognise,
 )
-from xinyong.web.access import section_view
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 

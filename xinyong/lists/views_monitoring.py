@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from xinyong.access.pages import section_view, user_roles
 from xinyong.core import clock
 from xinyong.core.errors import XinyongError
 from xinyong.lists.figures import check_figures
@@ -16,7 +17,6 @@ from xinyong.lists.models import Alert, Watch
 from xinyong.lists.monitoring import active_watches, alert_mark_read, watch_add, watch_end, watches_add
 from xinyong.lists.spreadsheets import read_uploaded_subjects
 from xinyong.org.models import Role, Unit
-from xinyong.web.access import section_view, user_roles
 
 
 class WatchForm(forms.Form):

@@ -15,8 +15,8 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 
-from xinyong.intake.models import ApiToken
-from xinyong.intake.tokens import token_authenticate
+from xinyong.access.models import ApiToken
+from xinyong.access.tokens import token_authenticate
 from xinyong.portal import selectors
 from xinyong.portal.lists import MAX_PAGES as MAX_LIST_PAGES
 from xinyong.portal.lists import entry_out, lists_browse, subject_entries

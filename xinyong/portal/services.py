@@ -10,11 +10,11 @@ from typing import Final
 
 from django.db import transaction
 
+from xinyong.access.models import ApiToken
+from xinyong.access.tokens import TokenActor
 from xinyong.audit.models import AuditEvent
 from xinyong.audit.services import audit_record
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.intake.models import ApiToken
-from xinyong.intake.tokens import TokenActor
 from xinyong.subjects.models import Subject
 from xinyong.subjects.selectors import PURPOSE_MAX_LENGTH
 

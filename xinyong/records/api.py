@@ -12,15 +12,15 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
+from xinyong.access.api import ErrorOut, TokenAuth, request_token
+from xinyong.access.models import TokenScope
+from xinyong.access.tokens import TokenActor
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.intake.api import ErrorOut, TokenAuth
-from xinyong.intake.models import ApiToken
-from xinyong.intake.tokens import TokenActor
 from xinyong.records.detail import RecordDetail, record_detail
 from xinyong.records.models import Record
 from xinyong.records.revocation import REASON_MAX_LENGTH, RevocationErrorCode, record_find, record_revoke_by
 
-router = Router(tags=["信用记录"], auth=TokenAuth())
+router = Router(tags=["信用记录"], auth=TokenAuth(TokenScope.READ))
 
 
 class RevokeIn(Schema):
@@ -86,20 +86,14 @@ class RecordOut(Schema):
     links: dict[str, str]
 
 
-def _token(request: HttpRequest) -> ApiToken:
-    token = getattr(request, "auth", None)
-    assert isinstance(token, ApiToken)
-    return token
-
-
 @router.get(
     "/{int:record_id}",
-    response={200: RecordOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: RecordOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="record_get",
     summary="查询本部门报送的一条信用记录（内容、版本、状态）",
 )
 def get_record(request: HttpRequest, record_id: int) -> dict[str, Any]:
-    token = _token(request)
+    token = request_token(request)
     return record_out(record_detail(actor=TokenActor.of(token), record_id=record_id))
 
 
@@ -107,12 +101,13 @@ def get_record(request: HttpRequest, record_id: int) -> dict[str, Any]:
     "/revoke",
     response={200: RecordOut, **{status: ErrorOut for status in (400, 401, 403, 404, 409)}},
     url_name="record_revoke",
+    auth=TokenAuth(TokenScope.SUBMIT),
     summary="撤销本部门报送的一条信用记录",
     description="按记录编号，或按信息类别 + 决定文书号 + 作出决定的机关统一社会信用代码找到记录后撤销。"
     "记录保留（含历史版本），不再使用或公示；同一决定再次报送不会恢复。已撤销的记录再次撤销返回 409。",
 )
 def post_revoke(request: HttpRequest, payload: RevokeIn) -> Status[dict[str, Any]]:
-    token = _token(request)
+    token = request_token(request)
     actor = TokenActor.of(token)
     record = _find(payload)
     try:

@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from django.db.models import Q, QuerySet
 
+from xinyong.access.pages import SUBJECT_VIEW_ROLES
 from xinyong.audit.models import AuditEvent
 from xinyong.catalog.models import Field
 from xinyong.core.errors import ErrorCode, XinyongError
@@ -20,7 +21,7 @@ from xinyong.org.models import Role
 from xinyong.org.selectors import roles_of, units_for_role
 from xinyong.records.models import Record, RecordStatus, RecordVersion
 from xinyong.records.revocation import may_revoke
-from xinyong.subjects.selectors import SUBJECT_VIEW_ROLES, subject_code
+from xinyong.subjects.selectors import subject_code
 
 REVOKED_ACTION: Final = "records.revoked"
 

@@ -14,9 +14,9 @@ from typing import Any, Final, cast
 from django.db import transaction
 
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.intake.services import record_key_of
 from xinyong.org.models import Role
 from xinyong.org.selectors import require_role
+from xinyong.records.keys import record_key_of
 from xinyong.records.models import Record, RecordStatus
 from xinyong.records.services import record_revoke
 

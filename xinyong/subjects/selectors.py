@@ -13,18 +13,15 @@ from typing import Any, Final
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from xinyong.access.pages import SUBJECT_VIEW_ROLES
 from xinyong.audit.models import AuditEvent
 from xinyong.audit.services import audit_record
 from xinyong.catalog.models import Field
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.identifiers import mask_person_id
-from xinyong.org.models import Role
 from xinyong.org.selectors import roles_of
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject, SubjectKind, SubjectName
-
-# Roles that may look subjects up (the credit office, handling officers checking a matter, department reviewers).
-SUBJECT_VIEW_ROLES: Final[tuple[Role, ...]] = (Role.CREDIT_ADMIN, Role.HANDLER, Role.REVIEWER)
 
 PERSON_VIEWED_ACTION: Final = "subjects.person_viewed"
 PURPOSE_MAX_LENGTH: Final = 200

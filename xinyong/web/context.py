@@ -8,8 +8,8 @@ from typing import Any, Final
 from django.http import HttpRequest
 from django.urls import reverse
 
+from xinyong.access.pages import may_open, user_roles
 from xinyong.org.models import Role
-from xinyong.web.access import may_open, user_roles
 
 PLATFORM_NAME: Final = "xinyong 公共信用信息平台"
 

@@ -44,6 +44,7 @@ OBJECT_TYPE_LABELS: Final[dict[str, str]] = {
     "intake.Batch": "报送批次",
     "intake.RejectedRow": "待更正数据",
     "intake.ApiToken": "接口令牌",
+    "access.ApiToken": "接口令牌",
     "records.Record": "信用记录",
     "subjects.Subject": "信用主体",
     "core.CalendarDay": "工作日历日期",

@@ -14,12 +14,12 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
+from xinyong.access.pages import section_view, user_roles
 from xinyong.core.errors import XinyongError
 from xinyong.org.models import Role
 from xinyong.subjects import selectors as subject_selectors
 from xinyong.web import labels
 from xinyong.web import selectors as web_selectors
-from xinyong.web.access import section_view, user_roles
 from xinyong.web.forms import AuditFilterForm, BatchFilterForm, LoginForm, PurposeForm, SubjectSearchForm
 from xinyong.web.selectors import PAGE_SIZE
 

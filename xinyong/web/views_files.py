@@ -14,12 +14,12 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
+from xinyong.access.pages import section_view
 from xinyong.audit.services import audit_record
 from xinyong.catalog.selectors import fields_of
 from xinyong.intake import spreadsheets
 from xinyong.intake.models import RejectedRowStatus
 from xinyong.web import selectors as web_selectors
-from xinyong.web.access import section_view
 
 REJECTED_EXPORTED_ACTION = "intake.rejected_rows_exported"
 

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
+from xinyong.access.pages import section_view, user_roles
 from xinyong.catalog.models import Category
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.intake import corrections
@@ -37,7 +38,6 @@ from xinyong.intake.schema import FieldSpec
 from xinyong.org.models import Role, Unit
 from xinyong.org.selectors import require_role, units_for_role
 from xinyong.web import selectors as web_selectors
-from xinyong.web.access import section_view, user_roles
 
 ACCEPT = ".xlsx,.xls,.csv"
 # The result table shows at most this many row errors; the batch page lists every held-back row.

@@ -13,9 +13,9 @@ from typing import Any, Final
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from xinyong.access.pages import section_view
 from xinyong.core import clock
 from xinyong.intake.quality import DepartmentQuality, known_years, quality_for_user
-from xinyong.web.access import section_view
 
 MIN_YEAR: Final = 2000
 MAX_YEAR: Final = 2100

@@ -14,12 +14,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from xinyong.access.pages import may_open, section_view
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.intake.models import Batch
 from xinyong.records import detail as record_reads
 from xinyong.records.revocation import REASON_MAX_LENGTH, record_revoke_by
 from xinyong.web import selectors as web_selectors
-from xinyong.web.access import may_open, section_view
 from xinyong.web.selectors import PAGE_SIZE
 
 

@@ -13,12 +13,13 @@ import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
 
+from xinyong.access.models import ApiToken
+from xinyong.access.tokens import token_authenticate, token_create, token_hash, token_revoke
 from xinyong.audit.models import AuditEvent
 from xinyong.audit.services import audit_verify
 from xinyong.core import clock
 from xinyong.intake import jobs
-from xinyong.intake.models import ApiToken, Batch, ImportJob, ImportJobStatus
-from xinyong.intake.tokens import token_authenticate, token_create, token_hash, token_revoke
+from xinyong.intake.models import Batch, ImportJob, ImportJobStatus
 from xinyong.records.models import Record
 from xinyong.web.tests import factories
 

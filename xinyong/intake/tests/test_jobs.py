@@ -20,6 +20,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
+from xinyong.access.tokens import token_create
 from xinyong.core import clock
 from xinyong.intake import jobs
 from xinyong.intake.jobs import (
@@ -31,7 +32,6 @@ from xinyong.intake.jobs import (
     wall_now,
 )
 from xinyong.intake.models import BatchChannel, ImportJob, ImportJobStatus
-from xinyong.intake.tokens import token_create
 from xinyong.org.models import User
 from xinyong.web.tests import factories
 

@@ -204,7 +204,7 @@ SUBMIT = """
 from pathlib import Path
 from xinyong.intake.jobs import import_job_submit, upload_store
 from xinyong.intake.models import BatchChannel
-from xinyong.intake.tokens import token_create
+from xinyong.access.tokens import token_create
 from xinyong.org.models import Unit
 unit = Unit.objects.get(code="zhzfj")
 token, secret = token_create(department=unit, name="综合执法办案系统", actor=None)

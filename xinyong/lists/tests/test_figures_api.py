@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from xinyong.access.tokens import token_create
 from xinyong.core import clock
-from xinyong.intake.tokens import token_create
 from xinyong.lists.figures import check_figures
 from xinyong.lists.models import CheckLog, ListEntry
 from xinyong.lists.services import check_subject, outcome_record
@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _bearer(unit_code: str) -> dict[str, str]:
-    raw = token_create(department=factories.unit(unit_code), name="公共资源交易系统", actor=None)[1]
+    raw = token_create(
+        department=factories.unit(unit_code), name="公共资源交易系统", actor=None, scopes=["check", "read"]
+    )[1]
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 

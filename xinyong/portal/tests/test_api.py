@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from xinyong.access.tokens import token_create, token_revoke
 from xinyong.audit.models import AuditEvent
-from xinyong.intake.tokens import token_create, token_revoke
 from xinyong.portal.services import INTERNAL_LOOKUP_ACTION
 from xinyong.portal.tests import data
 from xinyong.web.tests import factories
@@ -146,7 +146,7 @@ def test_a_token_without_a_purpose_is_refused_and_nothing_is_logged(
 def test_a_bad_or_revoked_token_is_refused_not_ignored(client: Client, world: dict[str, Any], token: str) -> None:
     bad = client.get(f"{BASE}/subjects/{data.uscc(1)}", {"purpose": "核查"}, headers={"Authorization": "Bearer xy_nope"})
     assert bad.status_code == 401 and bad.json()["code"] == "E_UNAUTHORIZED"
-    from xinyong.intake.models import ApiToken
+    from xinyong.access.models import ApiToken
 
     token_revoke(token=ApiToken.objects.get(), actor=None)
     revoked = client.get(f"{BASE}/subjects/{data.uscc(1)}", {"purpose": "核查"}, headers={"Authorization": f"Bearer {token}"})

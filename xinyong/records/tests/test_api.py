@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from xinyong.access.tokens import token_create, token_revoke
 from xinyong.audit.models import AuditEvent
 from xinyong.audit.services import audit_verify
 from xinyong.core import clock
-from xinyong.intake.tokens import token_create, token_revoke
 from xinyong.records.models import Record, RecordStatus
 from xinyong.web.tests import factories
 

@@ -2,6 +2,8 @@
 
 A token is shown once, when it is created. Requests carry it as `Authorization: Bearer <token>`; the token's
 department is the reporting department, and the token (label `token:<name>`) is the actor of what it does.
+A token carries scopes (`TokenScope`): an upload token submits and reads its department's own data, and cannot
+look at persons; the look-up scope is granted on purpose, by the credit office.
 """
 
 from __future__ import annotations
@@ -10,16 +12,18 @@ import contextlib
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from xinyong.access.models import DEFAULT_SCOPES, ApiToken, TokenScope
 from xinyong.audit.services import audit_record
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.intake.models import ApiToken
 from xinyong.org.models import Unit
 
 TOKEN_PREFIX = "xy_"
@@ -38,6 +42,7 @@ class TokenActor:
     token_id: int
     name: str
     department_id: int
+    scopes: frozenset[str] = frozenset(DEFAULT_SCOPES)
 
     def __str__(self) -> str:
         return f"token:{self.name}"
@@ -49,7 +54,8 @@ class TokenActor:
 
     @classmethod
     def of(cls, token: ApiToken) -> TokenActor:
-        return cls(token_id=token.pk, name=token.name, department_id=token.department_id)
+        scopes = frozenset(token.scopes) if isinstance(token.scopes, list) else frozenset()
+        return cls(token_id=token.pk, name=token.name, department_id=token.department_id, scopes=scopes)
 
 
 def token_hash(raw: str) -> str:
@@ -57,9 +63,32 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def clean_scopes(scopes: Iterable[str] | None) -> list[str]:
+    """Known scopes in their canonical order; an unknown one is refused, naming the known ones."""
+    wanted = list(DEFAULT_SCOPES) if scopes is None else [str(s).strip().lower() for s in scopes]
+    known = [choice.value for choice in TokenScope]
+    unknown = [s for s in wanted if s not in known]
+    if unknown:
+        names = "、".join(f"{c.value}（{c.label}）" for c in TokenScope)
+        raise XinyongError(ErrorCode.BAD_FORMAT, f"未知的令牌权限：{'、'.join(unknown)}。可选：{names}")
+    if not wanted:
+        raise XinyongError(ErrorCode.REQUIRED, "令牌至少要有一项权限")
+    return [s for s in known if s in wanted]
+
+
+def scope_labels(scopes: Iterable[str]) -> str:
+    labels = dict(TokenScope.choices)
+    return "、".join(str(labels.get(s, s)).split("（")[0] for s in scopes)
+
+
 @transaction.atomic
-def token_create(*, department: Unit, name: str, actor: Any) -> tuple[ApiToken, str]:
-    """A new token for a departmental system; returns the token and its secret, which is never stored."""
+def token_create(
+    *, department: Unit, name: str, actor: Any, scopes: Iterable[str] | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for a departmental system; returns the token and its secret, which is never stored.
+
+    Without `scopes` the token may submit and read its department's own data (`DEFAULT_SCOPES`)."""
+    granted = clean_scopes(scopes)
     name = " ".join(name.split())
     if not name:
         raise XinyongError(ErrorCode.REQUIRED, "请填写使用该令牌的系统名称")
@@ -71,6 +100,7 @@ def token_create(*, department: Unit, name: str, actor: Any) -> tuple[ApiToken, 
         department=department,
         token_hash=token_hash(raw),
         prefix=raw[:10],
+        scopes=granted,
         created_by=actor if getattr(actor, "pk", None) else None,
         created_at=clock.now(),
     )
@@ -78,8 +108,8 @@ def token_create(*, department: Unit, name: str, actor: Any) -> tuple[ApiToken, 
         actor=actor,
         action="intake.token_created",
         obj=token,
-        summary=f"为“{name}”创建接口令牌（{department.name}）",
-        after={"name": name, "department": department.code, "prefix": token.prefix},
+        summary=f"为“{name}”创建接口令牌（{department.name}；权限：{scope_labels(granted)}）",
+        after={"name": name, "department": department.code, "prefix": token.prefix, "scopes": granted},
     )
     return token, raw
 
@@ -101,6 +131,27 @@ def token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
         after={"revoked_at": token.revoked_at.isoformat()},
     )
     return token
+
+
+def bearer_secret(request: HttpRequest) -> str | None:
+    """The secret of `Authorization: Bearer <secret>`, or None when the request carries none."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return None
+    return raw.strip()
+
+
+def active_token_id(raw: str) -> int | None:
+    """The id of the active token with this secret, without noting its use (the rate limiter's identity)."""
+    raw = raw.strip()
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    return (
+        ApiToken.objects.filter(token_hash=token_hash(raw), revoked_at__isnull=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 def token_authenticate(raw: str) -> ApiToken | None:

@@ -6,11 +6,11 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
+from xinyong.access.models import ApiToken
+from xinyong.access.tokens import token_create, token_list, token_revoke
 from xinyong.core import clock
 from xinyong.core.commands import XinyongCommand
 from xinyong.core.errors import XinyongError
-from xinyong.intake.models import ApiToken
-from xinyong.intake.tokens import token_create, token_list, token_revoke
 from xinyong.org.selectors import find_unit
 
 

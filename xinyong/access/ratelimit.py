@@ -29,6 +29,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from xinyong.access.tokens import active_token_id, bearer_secret
 from xinyong.core.errors import ErrorCode
 
 logger = logging.getLogger(__name__)
@@ -97,22 +98,8 @@ def _address_key(address: str) -> str:
 
 
 def _token_id(request: HttpRequest) -> int | None:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    scheme, _, raw = header.partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
-        return None
-    # Imported here: core sits below intake, which owns the tokens.
-    from xinyong.intake.models import ApiToken
-    from xinyong.intake.tokens import TOKEN_PREFIX, token_hash
-
-    raw = raw.strip()
-    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
-        return None
-    return (
-        ApiToken.objects.filter(token_hash=token_hash(raw), revoked_at__isnull=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    raw = bearer_secret(request)
+    return active_token_id(raw) if raw else None
 
 
 def _setting(name: str, default: int) -> int:

@@ -11,8 +11,8 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, RequestFactory
 
-from xinyong.core.ratelimit import Limit, client_address, decide
-from xinyong.intake.tokens import token_create, token_revoke
+from xinyong.access.ratelimit import Limit, client_address, decide
+from xinyong.access.tokens import token_create, token_revoke
 from xinyong.org.models import Unit
 
 # ------------------------------------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_the_database_cache_shares_the_counts(tight: Any) -> None:
 def test_a_missing_cache_table_lets_requests_through_and_says_so(tight: Any, caplog: pytest.LogCaptureFixture) -> None:
     tight.CACHES = {"default": {**DATABASE_CACHE["default"], "LOCATION": "xinyong_cache_missing"}}
     client = Client(REMOTE_ADDR="198.51.100.51")
-    with caplog.at_level("ERROR", logger="xinyong.core.ratelimit"):
+    with caplog.at_level("ERROR", logger="xinyong.access.ratelimit"):
         assert 429 not in _statuses(client, "/api/v1/public/ping", 5)
     assert "rate limit cache unavailable" in caplog.text
     # Back to a cache that exists, for the clean-up after the test.

@@ -17,9 +17,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.org.models import Role
 from xinyong.org.selectors import roles_of
-from xinyong.subjects.selectors import SUBJECT_VIEW_ROLES
 
 ALL_ROLES: Final[frozenset[str]] = frozenset(Role.values)
+
+# Roles that may look subjects up (the credit office, handling officers checking a matter, department reviewers).
+SUBJECT_VIEW_ROLES: Final[tuple[Role, ...]] = (Role.CREDIT_ADMIN, Role.HANDLER, Role.REVIEWER)
 
 # section → roles allowed to open it (None: any signed-in user).
 SECTION_ROLES: Final[dict[str, frozenset[str] | None]] = {
