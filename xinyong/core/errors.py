@@ -63,6 +63,9 @@ class ErrorCode(StrEnum):
     NO_LEGAL_BASIS = "E_NO_LEGAL_BASIS"
     # permissions
     FORBIDDEN = "E_FORBIDDEN"
+    # ownership: a decision another unit reported, an authority the department may not report for
+    NOT_OWNER = "E_NOT_OWNER"
+    AUTHORITY_NOT_ALLOWED = "E_AUTHORITY_NOT_ALLOWED"
     # protection of the public pages and API
     RATE_LIMITED = "E_RATE_LIMITED"
     # the database is held by another writer (SQLite)

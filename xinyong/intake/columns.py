@@ -19,7 +19,10 @@ from xinyong.intake.schema import Schema
 
 # Rules of the catalog applied here rather than by the row validator.
 COLUMN_RULES = frozenset(
-    {"default_from_department", "default_when_absent", "unit_code_from_name", "uscc_from_id_column"}
+    {
+        "default_from_department", "default_when_absent", "unit_code_from_name", "uscc_from_id_column",
+        "deciding_authority",
+    }
 )
 
 

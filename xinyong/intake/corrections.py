@@ -26,14 +26,17 @@ from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.timeliness import Timeliness, timeliness
 from xinyong.intake.columns import ColumnPlan, units_by_name
 from xinyong.intake.models import Batch, BatchChannel, RejectedRow, RejectedRowStatus
+from xinyong.intake.ownership import authority_error, not_owner_error
 from xinyong.intake.schema import Schema, schema_of
 
 # Private helpers of the import path, so that a correction is checked and keyed exactly as a file's row is.
 from xinyong.intake.services import _cycle_workdays, _jsonable, _record_key, _subject_ref
 from xinyong.intake.validation import CheckedRow, RowValidator
+from xinyong.org.authority import AuthorityScope
 from xinyong.org.models import Role, Unit
-from xinyong.org.selectors import require_role
+from xinyong.org.selectors import authority_scope, require_role
 from xinyong.records.models import Record
+from xinyong.records.selectors import keys_owned_by_others
 from xinyong.records.services import RecordDraft, records_upsert
 from xinyong.records.signals import records_changed
 from xinyong.subjects.services import subjects_resolve
@@ -127,6 +130,12 @@ def rejected_row_correct(*, row: RejectedRow, values: Mapping[str, object], acto
         cells = _corrected_cells(row, values, schema, batch.department)
         now = clock.now()
         checked = _validator(schema, now).check(cells)
+        if checked.ok and (refusal := authority_error(schema, checked, _scope(batch.department))):
+            checked.errors.append(refusal)
+        if checked.ok and keys_owned_by_others(
+            category_code=batch.category.code, keys=[_record_key(schema, checked)], unit_id=batch.department_id
+        ):
+            checked.errors.append(not_owner_error(schema, checked.values))
         if not checked.ok:
             return CorrectionOutcome(
                 accepted=False,
@@ -160,6 +169,10 @@ def rejected_row_correct(*, row: RejectedRow, values: Mapping[str, object], acto
             },
         )
     return CorrectionOutcome(accepted=True, record=record, created=not existed)
+
+
+def _scope(department: Unit | None) -> AuthorityScope | None:
+    return authority_scope(department) if department else None
 
 
 def _locked(row: RejectedRow) -> RejectedRow:

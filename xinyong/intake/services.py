@@ -28,11 +28,13 @@ from xinyong.core.timeliness import Timeliness, timeliness
 from xinyong.intake import readers
 from xinyong.intake.columns import ColumnPlan, UnitRef, plan_columns, units_by_name
 from xinyong.intake.models import Batch, BatchChannel, RejectedRow
+from xinyong.intake.ownership import authority_error, not_owner_error
 from xinyong.intake.pipeline import can_fork, in_child_process
 from xinyong.intake.schema import Schema, schema_of
 from xinyong.intake.validation import CheckedRow, RowError, RowValidator
+from xinyong.org.authority import AuthorityScope
 from xinyong.org.models import Role, Unit
-from xinyong.org.selectors import require_role
+from xinyong.org.selectors import authority_scope, require_role
 from xinyong.records.keys import record_key_of
 from xinyong.records.services import RecordDraft, records_upsert
 from xinyong.records.signals import records_changed
@@ -139,6 +141,7 @@ def import_file(
             plan=plan,
             submitted_on=submitted_at.astimezone(clock.LOCAL_TZ).date(),
             units=units_by_name(list(Unit.objects.all())),
+            scope=authority_scope(department) if department else None,
         )
         rows = _data_rows(data_rows, header)
         checked_chunks: Iterator[CheckedChunk] = (checker.check(chunk) for chunk in _chunks(rows, CHUNK_ROWS))
@@ -201,9 +204,10 @@ class _RowChecker:
 
     def __init__(
         self, *, schema: Schema, header: readers.HeaderMatch, plan: ColumnPlan, submitted_on: dt.date,
-        units: dict[str, Any],
+        units: dict[str, Any], scope: AuthorityScope | None = None,
     ) -> None:
         self.schema = schema
+        self.scope = scope
         self.plan = plan
         self.units = units
         self.validator = RowValidator(schema, submitted_on=submitted_on, present_columns=plan.present)
@@ -216,6 +220,8 @@ class _RowChecker:
         for raw in rows:
             cells = self.plan.complete(self.cells_of(raw), self.units)
             checked = self.validator.check(cells)
+            if checked.ok and (refusal := authority_error(schema, checked, self.scope)):
+                checked.errors.append(refusal)
             key = _record_key(schema, checked) if checked.ok else ""
             if checked.ok and key in self.first_row_of_key:
                 checked.errors.append(_duplicate_error(schema, self.first_row_of_key[key]))
@@ -273,7 +279,6 @@ class _BatchWriter:
             RecordDraft(d.row_number, d.key, d.data, ids.get(ref.key()) if ref else None, d.decision_date)
             for d, ref in checked.accepted
         ]
-        self.keys.update(draft.key for draft in drafts)
         counts = records_upsert(
             batch=self.batch,
             category=self.batch.category,
@@ -282,17 +287,20 @@ class _BatchWriter:
             drafts=drafts,
             timeliness_of=self.timeliness_of,
         )
+        rejected = checked.rejected + [self._not_owner(draft) for draft in counts.refused]
+        refused_keys = {draft.key for draft in counts.refused}
+        self.keys.update(draft.key for draft in drafts if draft.key not in refused_keys)
         RejectedRow.objects.bulk_create(
             [
                 RejectedRow(batch=self.batch, row_number=number, values=cells, errors=errors)
-                for number, cells, errors in checked.rejected
+                for number, cells, errors in rejected
             ],
             batch_size=2000,
         )
-        for _, _, errors in checked.rejected:
+        for _, _, errors in rejected:
             result.errors.extend(errors)
-        result.accepted += len(drafts)
-        result.rejected += len(checked.rejected)
+        result.accepted += len(drafts) - len(counts.refused)
+        result.rejected += len(rejected)
         result.late += counts.late
         result.created += counts.created
         result.revised += counts.revised
@@ -304,6 +312,14 @@ class _BatchWriter:
         result.warnings.extend(
             {"row": row, "field": "公示截止期", "code": str(ErrorCode.PUBLICITY_TERM_ADJUSTED), "message": message}
             for row, message in counts.publicity_warnings
+        )
+
+    def _not_owner(self, draft: RecordDraft) -> tuple[int, dict[str, Any], list[dict[str, Any]]]:
+        error = not_owner_error(self.schema, draft.data)
+        return (
+            draft.row_number,
+            _jsonable(draft.data),
+            [{"row": draft.row_number, "field": error.label, "code": str(error.code), "message": error.message}],
         )
 
     def _subject_ids(self, refs: list[SubjectRef | None]) -> dict[tuple[str, str], int]:

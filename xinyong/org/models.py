@@ -30,6 +30,11 @@ class Unit(models.Model):
     duty_source = models.CharField("职责依据", max_length=300, blank=True)
     sort_order = models.PositiveIntegerField("排序", default=0)
     is_active = models.BooleanField("在用", default=True)
+    # Delegated reporting (代报): the deciding authorities, besides the unit itself, whose decisions it may report.
+    # Entries: {"unit": code}, {"name": …, "uscc": …} (an authority outside the organisation), {"name_pattern": …}.
+    reports_for = models.JSONField("可代报的决定机关", default=list, blank=True)
+    # Categories whose batches wait for the unit's reviewer (部门审核员) before they are published.
+    review_before_publication = models.JSONField("须审核后公开的信息类别", default=list, blank=True)
 
     class Meta:
         verbose_name = "单位"

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.org.authority import AuthorityScope, UnitFacts, scope_of
 from xinyong.org.models import Role, RoleGrant, Unit
 
 
@@ -88,3 +89,26 @@ def find_unit(value: str) -> Unit:
     if unit is None:
         raise XinyongError(ErrorCode.UNKNOWN_DEPARTMENT, f"找不到单位“{text}”，请用 xinyong org list 查看单位编码。")
     return unit
+
+
+def _facts(unit: Unit) -> UnitFacts:
+    entries = tuple(e for e in unit.reports_for if isinstance(e, dict)) if isinstance(unit.reports_for, list) else ()
+    return UnitFacts(unit.code, unit.name, unit.short_name, unit.uscc, entries)
+
+
+def authority_scope(unit: Unit) -> AuthorityScope:
+    """The deciding authorities the unit may report decisions for (itself, and what the configuration adds)."""
+    return scope_of(_facts(unit), [_facts(u) for u in Unit.objects.all()])
+
+
+def authority_scopes() -> dict[int, AuthorityScope]:
+    """Every unit's scope, by unit id, from one query."""
+    facts = {u.pk: _facts(u) for u in Unit.objects.all()}
+    return {pk: scope_of(one, facts.values()) for pk, one in facts.items()}
+
+
+def reviewed_categories(unit: Unit | None) -> frozenset[str]:
+    """Categories whose batches from this unit wait for its reviewer before they are published."""
+    if unit is None or not isinstance(unit.review_before_publication, list):
+        return frozenset()
+    return frozenset(str(code) for code in unit.review_before_publication)

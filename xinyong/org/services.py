@@ -10,11 +10,16 @@ import yaml
 from django.db import transaction
 
 from xinyong.audit.services import audit_record, snapshot
+from xinyong.org.authority import entry_problems
 from xinyong.org.models import LiaisonOfficer, Position, Role, RoleGrant, Unit, User
 
 BUNDLED_CONFIG = Path(__file__).resolve().parent / "rules" / "ligang_2020.yaml"
 
 _UNIT_FIELDS = ["code", "name", "short_name", "kind", "uscc", "duties", "duty_source", "sort_order", "is_active"]
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be loaded as written; the message says where and why, in Chinese."""
 
 
 @transaction.atomic
@@ -23,6 +28,7 @@ def org_load_config(*, path: Path = BUNDLED_CONFIG, actor: Any = None) -> dict[s
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     source = str(config.get("source", path.name))
     counts = {"units": 0, "positions": 0, "liaisons": 0}
+    _check_units(config.get("units", []))
     for item in config.get("units", []):
         _upsert_unit(item, source=source, actor=actor)
         counts["units"] += 1
@@ -45,6 +51,17 @@ def org_load_config(*, path: Path = BUNDLED_CONFIG, actor: Any = None) -> dict[s
     return counts
 
 
+def _check_units(items: list[dict[str, Any]]) -> None:
+    known = {str(item["code"]) for item in items} | set(Unit.objects.values_list("code", flat=True))
+    problems = [
+        f"单位“{item['code']}”的可代报机关：{problem}"
+        for item in items
+        for problem in entry_problems(item.get("reports_for"), known)
+    ]
+    if problems:
+        raise ConfigError("组织机构配置有误：" + "；".join(problems))
+
+
 def _upsert_unit(item: dict[str, Any], *, source: str, actor: Any) -> Unit:
     parent = Unit.objects.get(code=item["parent"]) if item.get("parent") else None
     values = {
@@ -56,6 +73,8 @@ def _upsert_unit(item: dict[str, Any], *, source: str, actor: Any) -> Unit:
         "duty_source": source if item.get("duties") else "",
         "sort_order": int(item.get("sort_order", 0)),
         "parent": parent,
+        "reports_for": list(item.get("reports_for") or []),
+        "review_before_publication": [str(code) for code in item.get("review_before_publication") or []],
     }
     unit = Unit.objects.filter(code=item["code"]).first()
     if unit is None:

@@ -98,3 +98,15 @@ def publicity_explain(
         disclosed=category.disclosure == Disclosure.PUBLIC,
     )
     return PublicityExplanation(record, state, stored, current, regime, rule_set.name if rule_set else "")
+
+
+def keys_owned_by_others(*, category_code: str, keys: list[str], unit_id: int | None) -> set[str]:
+    """The keys among `keys` whose records belong to a unit other than `unit_id` (see `records_upsert`)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 900):
+        found.update(
+            Record.objects.filter(category_code=category_code, key__in=keys[start : start + 900])
+            .exclude(source_unit_id=unit_id)
+            .values_list("key", flat=True)
+        )
+    return found

@@ -17,6 +17,8 @@ from xinyong.core.bulk import insert_rows
 from xinyong.core.clock import LOCAL_TZ
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.timeliness import Timeliness
+from xinyong.org.models import Role, Unit
+from xinyong.org.selectors import require_role
 from xinyong.records.models import Record, RecordStatus, RecordVersion
 from xinyong.records.publicity import (
     PublicityCalculator,
@@ -48,6 +50,8 @@ class UpsertResult:
     warnings: list[tuple[int, str]] = field(default_factory=list)
     # (row, message): a 公示截止期 outside the rules, a decision older than every publicity rule, …
     publicity_warnings: list[tuple[int, str]] = field(default_factory=list)
+    # Drafts not stored because their decision belongs to another unit (the record is left as it was).
+    refused: list[RecordDraft] = field(default_factory=list)
 
 
 def records_upsert(
@@ -66,6 +70,8 @@ def records_upsert(
     nor an on-time record late, but a corrected decision date moves the deadline.
     Runs inside the batch's transaction (the caller's); the batch's audit event covers these writes.
     Each new or revised record gets its publicity term (severity, rule version, last public day) from the rules.
+    A record belongs to the unit that first reported it: a draft for another unit's record is refused (returned in
+    `refused`, nothing written), whatever its content.
     """
     now = clock.now()
     submitted_on = submitted_at.astimezone(LOCAL_TZ).date()
@@ -81,6 +87,9 @@ def records_upsert(
     history: list[RecordVersion] = []
     for draft in drafts:
         found = existing.get(draft.key)
+        if found is not None and found.source_unit_id != source_unit_id:
+            result.refused.append(draft)
+            continue
         first_submitted = found.submitted_at.astimezone(LOCAL_TZ).date() if found else submitted_on
         timing = timeliness_of(draft.decision_date, first_submitted)
         if timing.warning:
@@ -189,6 +198,68 @@ def record_revoke(*, record: Record, reason: str, actor: Any) -> Record:
         sender=Record, category_code=record.category_code, batch=None, record_ids=[record.pk], actor=actor
     )
     return record
+
+
+TRANSFER_REASON_MAX_LENGTH = 300
+
+
+def _transfer_reason(reason: str) -> str:
+    text = " ".join(str(reason or "").split())
+    if not text:
+        raise XinyongError(ErrorCode.REQUIRED, "请填写变更归属的原因（如：机构改革，原单位职责划入新单位）。")
+    if len(text) > TRANSFER_REASON_MAX_LENGTH:
+        raise XinyongError(ErrorCode.TOO_LONG, f"变更原因最多{TRANSFER_REASON_MAX_LENGTH}个字，实际{len(text)}个字。")
+    return text
+
+
+@transaction.atomic
+def records_transfer(
+    *,
+    to_unit: Unit,
+    reason: str,
+    actor: Any,
+    record: Record | None = None,
+    from_unit: Unit | None = None,
+    category_code: str | None = None,
+) -> int:
+    """The credit office moves records to another owning unit (变更记录归属): one record, or every record of a
+    unit (of one category, when given), e.g. after a reorganisation. From then on only the new owner (or the
+    credit office) may revise or revoke them. One audit event; returns how many records moved."""
+    require_role(actor, Role.CREDIT_ADMIN)
+    text = _transfer_reason(reason)
+    if (record is None) == (from_unit is None):
+        raise XinyongError(ErrorCode.REQUIRED, "请指定一条记录，或指定原归属单位（可再限定信息类别），二者择一。")
+    if record is not None:
+        chosen = Record.objects.select_for_update().filter(pk=record.pk)
+    else:
+        chosen = Record.objects.select_for_update().filter(source_unit=from_unit)
+        if category_code:
+            chosen = chosen.filter(category_code=category_code)
+    moving = list(chosen.exclude(source_unit=to_unit).values_list("pk", "source_unit__code"))
+    if not moving:
+        raise XinyongError(ErrorCode.REQUIRED, f"没有需要变更归属的记录（记录已属于{to_unit.name}，或条件下没有记录）。")
+    ids = [pk for pk, _ in moving]
+    for start in range(0, len(ids), 500):
+        Record.objects.filter(pk__in=ids[start : start + 500]).update(source_unit=to_unit)
+    previous = sorted({code or "" for _, code in moving})
+    where = f"记录 {record.key}" if record is not None else f"{from_unit.name if from_unit else ''}的 {len(ids)} 条记录"
+    audit_record(
+        actor=actor,
+        action="records.transferred",
+        obj=record,
+        object_type="" if record is not None else "records.Record",
+        object_id="" if record is not None else f"unit:{from_unit.code if from_unit else ''}",
+        summary=f"变更归属：{where} 划归{to_unit.name}。原因：{text}"[:300],
+        before={"source_units": previous},
+        after={
+            "source_unit": to_unit.code,
+            "count": len(ids),
+            "category": category_code or (record.category_code if record is not None else None),
+            "records": ids[:1000],
+            "reason": text,
+        },
+    )
+    return len(ids)
 
 
 @dataclass

@@ -26,6 +26,7 @@ ACTION_LABELS: Final[dict[str, str]] = {
     "admin.changed": "管理后台修改",
     "admin.deleted": "管理后台删除",
     "records.revoked": "撤销信用记录",
+    "records.transferred": "变更记录归属单位",
     "subjects.renamed": "主体更名",
     "subjects.person_viewed": "查看自然人证件号码",
     "core.calendar_day_set": "录入工作日历日期",

@@ -28,7 +28,14 @@ from xinyong.core.workdays import (
 )
 from xinyong.intake.models import Batch, RejectedRow, RejectedRowStatus
 from xinyong.org.models import LeadingGroupRole, LiaisonOfficer, Position, Role, Unit
-from xinyong.org.selectors import require_role, roles_of, unit_tree, units_for_role
+from xinyong.org.selectors import (
+    authority_scopes,
+    require_role,
+    reviewed_categories,
+    roles_of,
+    unit_tree,
+    units_for_role,
+)
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject, SubjectKind
 
@@ -220,6 +227,9 @@ class UnitNode:
     depth: int
     current: list[LiaisonOfficer] = field(default_factory=list)
     history: list[LiaisonOfficer] = field(default_factory=list)
+    # Delegated reporting (the authorities it may report for, in words) and the categories it reviews first.
+    reports_for: str = ""
+    reviewed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -236,8 +246,13 @@ def org_overview() -> OrgOverview:
     """The unit tree with each unit's liaison officers (current and past) and the leading group, in 3 queries."""
     by_unit: dict[int, UnitNode] = {}
     nodes: list[UnitNode] = []
+    names = dict(Category.objects.order_by("code", "version").values_list("code", "name"))
+    scopes = authority_scopes()
     for unit, depth in unit_tree():
         node = UnitNode(unit, depth)
+        if unit.reports_for:
+            node.reports_for = scopes[unit.pk].describe()
+        node.reviewed = [names.get(code, code) for code in reviewed_categories(unit)]
         by_unit[unit.pk] = node
         nodes.append(node)
     for officer in LiaisonOfficer.objects.order_by("unit_id", "-start_date", "-id"):

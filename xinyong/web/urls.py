@@ -22,6 +22,7 @@ urlpatterns = [
     path("batches/<int:pk>/records/", views_records.batch_records, name="batch_records"),
     path("records/<int:pk>/", views_records.record, name="record"),
     path("records/<int:pk>/revoke/", views_records.record_revoke, name="record_revoke"),
+    path("records/<int:pk>/transfer/", views_records.record_transfer, name="record_transfer"),
     path("subjects/", views.subjects, name="subjects"),
     path("subjects/<int:pk>/", views.subject, name="subject"),
     path("quality/", views_quality.quality, name="quality"),

@@ -9,16 +9,19 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from xinyong.access.pages import may_open, section_view
+from xinyong.access.pages import may_open, section_view, user_roles
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.intake.models import Batch
+from xinyong.org.models import Role, Unit
 from xinyong.records import detail as record_reads
 from xinyong.records.revocation import REASON_MAX_LENGTH, record_revoke_by
+from xinyong.records.services import TRANSFER_REASON_MAX_LENGTH, records_transfer
 from xinyong.web import selectors as web_selectors
 from xinyong.web.selectors import PAGE_SIZE
 
@@ -37,12 +40,34 @@ class RevokeForm(forms.Form):
     )
 
 
-def _record_page(request: HttpRequest, pk: int, form: RevokeForm | None = None, *, status: int = 200) -> HttpResponse:
+class TransferForm(forms.Form):
+    to_unit = forms.ModelChoiceField(
+        label="新归属单位",
+        queryset=Unit.objects.filter(is_active=True).order_by("sort_order", "code"),
+        error_messages={"required": "请选择新归属单位。", "invalid_choice": "请选择列表中的单位。"},
+    )
+    reason = forms.CharField(
+        label="变更原因",
+        max_length=TRANSFER_REASON_MAX_LENGTH,
+        error_messages={"required": "请填写变更原因。", "max_length": f"变更原因最多{TRANSFER_REASON_MAX_LENGTH}个字。"},
+    )
+
+
+def _record_page(
+    request: HttpRequest,
+    pk: int,
+    form: RevokeForm | None = None,
+    *,
+    status: int = 200,
+    transfer_form: TransferForm | None = None,
+) -> HttpResponse:
     item = record_reads.record_detail(actor=request.user, record_id=pk)
+    may_transfer = Role.CREDIT_ADMIN in user_roles(request)
     context: dict[str, Any] = {
         "detail": item,
         "record": item.record,
         "form": form or RevokeForm(),
+        "transfer_form": (transfer_form or TransferForm()) if may_transfer else None,
         "reason_max": REASON_MAX_LENGTH,
         # Links only where the user may follow them: a handler reads records from subjects, not from batches.
         "linked_batches": _linked_batches(request, item),
@@ -82,6 +107,27 @@ def record_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error("reason", exc.message)
         return _record_page(request, pk, form, status=400)
     messages.success(request, f"信用记录（{item.label}）已撤销，不再使用或公示；记录及其历史版本仍保留备查。")
+    return redirect("web:record", pk=pk)
+
+
+@require_POST
+@section_view("records")
+def record_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    item = record_reads.record_detail(actor=request.user, record_id=pk)
+    if Role.CREDIT_ADMIN not in user_roles(request):
+        raise PermissionDenied("只有信用办管理员可以变更记录的归属单位。")
+    form = TransferForm(request.POST)
+    if not form.is_valid():
+        return _record_page(request, pk, transfer_form=form, status=400)
+    unit = form.cleaned_data["to_unit"]
+    try:
+        records_transfer(to_unit=unit, reason=form.cleaned_data["reason"], actor=request.user, record=item.record)
+    except XinyongError as exc:
+        if exc.code == ErrorCode.FORBIDDEN:
+            raise
+        form.add_error("reason", exc.message)
+        return _record_page(request, pk, transfer_form=form, status=400)
+    messages.success(request, f"信用记录（{item.label}）已划归{unit.name}。")
     return redirect("web:record", pk=pk)
 
 

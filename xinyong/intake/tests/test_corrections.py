@@ -226,9 +226,13 @@ def test_keys_given_by_the_batch_are_what_counts(tmp_path: Path, reporter: User)
 def test_another_department_does_not_replace_the_row(tmp_path: Path, reporter: User) -> None:
     row = _bad_row(tmp_path, reporter)
     other = factories.make_user("reporter_hbk", [("reporter", "hbk")])
-    batch = _resubmit(tmp_path, other, number="澄利综执罚〔2026〕A2号", name="环保.csv", department="hbk")
-    with transaction.atomic():
-        rejected_rows_replace(batch=batch)
+    # 环保科 sends 综合执法局's decision: refused for the authority, so it cannot replace 综合执法局's held row.
+    sent = factories.penalty_row(
+        number="澄利综执罚〔2026〕A2号", authority=factories.unit("zhzfj"), name="江阴市利港某某贸易有限公司",
+        uscc=factories.company_uscc(12), decided=DECIDED,
+    )
+    result = factories.import_penalties(tmp_path, department=factories.unit("hbk"), actor=other, rows=[sent])
+    assert (result.accepted, [e["code"] for e in result.errors]) == (0, ["E_AUTHORITY_NOT_ALLOWED"])
     row.refresh_from_db()
     assert row.status == RejectedRowStatus.PENDING
 

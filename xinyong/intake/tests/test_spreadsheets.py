@@ -337,7 +337,11 @@ def test_catalog_text_that_looks_like_a_formula_is_neutralised_in_the_template(
         example='=HYPERLINK("http://evil.example","x")'
     )
     Field.objects.filter(category=category, code="BZ").update(help_text="-2+3", example="@SUM(A1)")
-    data = spreadsheets.template_xlsx(category, fields_of(category))
+    zhzfj = Unit.objects.get(code="zhzfj")
+    # The department's own template: its example row names the department as the deciding authority.
+    data = spreadsheets.template_xlsx(
+        category, fields_of(category), unit=spreadsheets.UnitExample(zhzfj.name, zhzfj.uscc)
+    )
     book = _open(data)
     sheet = book.worksheets[0]
     names = _header(sheet)
@@ -364,7 +368,10 @@ def test_template_command_writes_the_file(reference_data: Any, frozen_now: Any, 
     assert "已生成模板" in out.getvalue() and "30 个字段" in out.getvalue()
     sheet = openpyxl.load_workbook(target).worksheets[0]
     assert [c.value for c in sheet[2]] == [f.name for f in fields_of(_category("admin_penalty"))]
-    assert _import(target, "admin_penalty", "zhzfj").accepted == 1
+    # The example names the category's first providing unit as authority: that unit's import takes it.
+    example = spreadsheets.example_unit_for(_category("admin_penalty"))
+    assert example is not None
+    assert _import(target, "admin_penalty", Unit.objects.get(uscc=example.uscc).code).accepted == 1
 
 
 def test_template_command_default_name_and_errors(
@@ -611,7 +618,8 @@ def test_a_long_list_of_choices_comes_from_a_hidden_sheet(
     choices = [f"第{n}类行政许可事项（含相关的审批、核准与备案）" for n in range(1, 21)] + ["=其他, 含逗号"]
     Field.objects.filter(category=category, code="XK_XKLB").update(choices=choices, choice_aliases={})
     fields = fields_of(category)
-    data = spreadsheets.template_xlsx(category, fields)
+    zwfwzx = Unit.objects.get(code="zwfwzx")
+    data = spreadsheets.template_xlsx(category, fields, unit=spreadsheets.UnitExample(zwfwzx.name, zwfwzx.uscc))
     book = _open(data)
     assert book.sheetnames == ["行政许可信息", "填报说明", "可选值"]
     lists = book["可选值"]
