@@ -30,6 +30,8 @@ SECTION_ROLES: Final[dict[str, frozenset[str] | None]] = {
     "catalog": ALL_ROLES,
     "batches": frozenset({Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER}),
     "upload": frozenset({Role.CREDIT_ADMIN, Role.REPORTER}),
+    # 报送审核: the reviewer's queue of batches waiting before publication.
+    "review": frozenset({Role.CREDIT_ADMIN, Role.REVIEWER}),
     "subjects": frozenset(SUBJECT_VIEW_ROLES),
     # A record page: the roles that see records (batches of their department, subjects); each record checks more.
     "records": frozenset({Role.CREDIT_ADMIN, Role.REPORTER, Role.REVIEWER, Role.HANDLER}),

@@ -66,6 +66,8 @@ class ErrorCode(StrEnum):
     # ownership: a decision another unit reported, an authority the department may not report for
     NOT_OWNER = "E_NOT_OWNER"
     AUTHORITY_NOT_ALLOWED = "E_AUTHORITY_NOT_ALLOWED"
+    # review before publication: a batch not (or no longer) waiting for review
+    REVIEW_STATE = "E_REVIEW_STATE"
     # protection of the public pages and API
     RATE_LIMITED = "E_RATE_LIMITED"
     # the database is held by another writer (SQLite)

@@ -122,6 +122,10 @@ class BatchOut(Schema):
     rejected: int
     late: int
     pending: int
+    review_status: str = Field(
+        description="报送审核：空为无需审核；pending 待审核（未公开）/ approved 已审核公开 / returned 已退回"
+    )
+    review_reason: str = Field(description="退回原因")
     errors: list[RowErrorOut]
     rows_offset: int
     rows_limit: int
@@ -224,6 +228,8 @@ def get_batch(request: HttpRequest, batch_id: int, offset: int = 0, limit: int =
         "rejected": batch.rejected,
         "late": batch.late,
         "pending": RejectedRow.objects.filter(batch=batch, status=RejectedRowStatus.PENDING).count(),
+        "review_status": batch.review_status,
+        "review_reason": batch.review_reason,
         "errors": errors,
         "rows_offset": offset,
         "rows_limit": limit,

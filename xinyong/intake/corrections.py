@@ -25,8 +25,9 @@ from xinyong.core import clock, workdays
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.timeliness import Timeliness, timeliness
 from xinyong.intake.columns import ColumnPlan, units_by_name
-from xinyong.intake.models import Batch, BatchChannel, RejectedRow, RejectedRowStatus
+from xinyong.intake.models import Batch, BatchChannel, RejectedRow, RejectedRowStatus, ReviewStatus
 from xinyong.intake.ownership import authority_error, not_owner_error
+from xinyong.intake.review import stage_drafts
 from xinyong.intake.schema import Schema, schema_of
 
 # Private helpers of the import path, so that a correction is checked and keyed exactly as a file's row is.
@@ -34,7 +35,7 @@ from xinyong.intake.services import _cycle_workdays, _jsonable, _record_key, _su
 from xinyong.intake.validation import CheckedRow, RowValidator
 from xinyong.org.authority import AuthorityScope
 from xinyong.org.models import Role, Unit
-from xinyong.org.selectors import authority_scope, require_role
+from xinyong.org.selectors import authority_scope, require_role, reviewed_categories
 from xinyong.records.models import Record
 from xinyong.records.selectors import keys_owned_by_others
 from xinyong.records.services import RecordDraft, records_upsert
@@ -74,6 +75,8 @@ class CorrectionOutcome:
     errors: list[FieldError] = field(default_factory=list)
     record: Record | None = None
     created: bool = False
+    # The corrected row waits for the department's reviewer (review before publication); no record yet.
+    staged: bool = False
 
 
 # -- one row's cells, as the form shows them ---------------------------------------------------------------
@@ -143,32 +146,37 @@ def rejected_row_correct(*, row: RejectedRow, values: Mapping[str, object], acto
             )
         key = _record_key(schema, checked)
         existed = Record.objects.filter(category_code=batch.category.code, key=key).exists()
-        _store(batch, schema, checked, key, row_number=row.row_number, submitted_at=now)
-        record = Record.objects.get(category_code=batch.category.code, key=key)
-        records_changed.send(
-            sender=RejectedRow, category_code=batch.category.code, batch=None, record_ids=[record.pk], actor=actor
-        )
+        staged = batch.category.code in reviewed_categories(batch.department)
+        record = _store(batch, schema, checked, key, row_number=row.row_number, submitted_at=now, staged_from=row
+                        if staged else None)
+        if record is not None:
+            records_changed.send(
+                sender=RejectedRow, category_code=batch.category.code, batch=None, record_ids=[record.pk],
+                actor=actor,
+            )
         before_values = row.values if isinstance(row.values, dict) else {}
         row.status = RejectedRowStatus.CORRECTED
         _mark_resolved(row, actor=actor, at=now, record=record)
         row.save(update_fields=["status", *RESOLUTION_FIELDS])
+        outcome = "更正后通过校验，待部门审核员审核后公开" if staged else f"更正后通过校验，{'更新' if existed else '新增'}记录"
         audit_record(
             actor=actor,
             action="intake.row_corrected",
             obj=row,
-            summary=f"批次 {batch.pk} 第{row.row_number}行更正后通过校验，{'更新' if existed else '新增'}记录 {key}",
+            summary=f"批次 {batch.pk} 第{row.row_number}行{outcome} {key}"[:300],
             before={"status": RejectedRowStatus.PENDING.value, "errors": row.errors},
             after={
                 "status": row.status,
                 "resolved_by": row.resolved_by_label,
                 "batch": batch.pk,
-                "record": record.pk,
+                "record": record.pk if record else None,
                 "record_key": key,
-                "record_version": record.version,
+                "record_version": record.version if record else None,
+                "staged": staged,
                 "changed": _changes(schema, before_values, _jsonable(cells)),
             },
         )
-    return CorrectionOutcome(accepted=True, record=record, created=not existed)
+    return CorrectionOutcome(accepted=True, record=record, created=not existed and not staged, staged=staged)
 
 
 def _scope(department: Unit | None) -> AuthorityScope | None:
@@ -258,8 +266,17 @@ def _corrected_cells(
 
 
 def _store(
-    batch: Batch, schema: Schema, checked: CheckedRow, key: str, *, row_number: int, submitted_at: dt.datetime
-) -> None:
+    batch: Batch,
+    schema: Schema,
+    checked: CheckedRow,
+    key: str,
+    *,
+    row_number: int,
+    submitted_at: dt.datetime,
+    staged_from: RejectedRow | None = None,
+) -> Record | None:
+    """Store the corrected row as a record, or, in a reviewed category (`staged_from`), keep it for the reviewer
+    and put the batch back in the review queue."""
     decision = checked.dates.get(schema.decision_date_field) if schema.decision_date_field else None
     ref = _subject_ref(schema, checked)
     subject_id = None
@@ -271,15 +288,28 @@ def _store(
     def timeliness_of(decision: dt.date | None, first_submitted: dt.date) -> Timeliness:
         return timeliness(calendar, decision=decision, workdays=cycle, submitted_on=first_submitted)
 
+    draft = RecordDraft(row_number, key, checked.values, subject_id, decision)
+    if staged_from is not None:
+        stage_drafts(
+            batch=batch,
+            drafts=[draft],
+            source_unit_id=batch.department_id,
+            submitted_on=submitted_at.astimezone(clock.LOCAL_TZ).date(),
+            timeliness_of=timeliness_of,
+            corrected_row=staged_from,
+        )
+        Batch.objects.filter(pk=batch.pk).update(review_status=ReviewStatus.PENDING)
+        return None
     # Timeliness counts from when valid data arrived: a correction made after the deadline is late.
     records_upsert(
         batch=batch,
         category=batch.category,
         source_unit_id=batch.department_id,
         submitted_at=submitted_at,
-        drafts=[RecordDraft(row_number, key, checked.values, subject_id, decision)],
+        drafts=[draft],
         timeliness_of=timeliness_of,
     )
+    return Record.objects.get(category_code=batch.category.code, key=key)
 
 
 def _changes(schema: Schema, before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,15 @@ class BatchChannel(models.TextChoices):
     API = "api", "接口"
 
 
+class ReviewStatus(models.TextChoices):
+    """Review before publication (报送审核), for the categories a unit's configuration names."""
+
+    NONE = "", "无需审核"
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已审核公开"
+    RETURNED = "returned", "已退回"
+
+
 class Batch(models.Model):
     category = models.ForeignKey("catalog.Category", verbose_name="信息类别", on_delete=models.PROTECT)
     department = models.ForeignKey(
@@ -33,6 +42,16 @@ class Batch(models.Model):
     rejected = models.PositiveIntegerField("未通过", default=0)
     late = models.PositiveIntegerField("超期报送", default=0)
     created_at = models.DateTimeField("创建时间")
+    review_status = models.CharField(
+        "审核状态", max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.NONE, blank=True, db_index=True
+    )
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_by_label = models.CharField("审核人名称", max_length=150, blank=True)
+    review_reason = models.CharField("退回原因", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "报送批次"
@@ -83,6 +102,46 @@ class RejectedRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id} 第{self.row_number}行"
+
+
+class StagedRowStatus(models.TextChoices):
+    PENDING = "pending", "待审核"
+    APPROVED = "approved", "已公开"
+    RETURNED = "returned", "已退回"
+    REFUSED = "refused", "审核通过时被拒（他单位记录）"
+
+
+class StagedRow(models.Model):
+    """An accepted row of a batch that waits for the department's reviewer: not a record yet, so it is neither
+    public nor exported; approval stores it as a record, measured for timeliness at that moment."""
+
+    batch = models.ForeignKey(Batch, verbose_name="报送批次", on_delete=models.CASCADE, related_name="staged_rows")
+    row_number = models.PositiveIntegerField("行号")
+    key = models.CharField("记录标识", max_length=300)
+    data = models.JSONField("内容")
+    subject_id = models.BigIntegerField("信用主体编号", null=True, blank=True)
+    decision_date = models.DateField("决定日期", null=True, blank=True)
+    deadline = models.DateField("报送期限", null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=StagedRowStatus.choices, default=StagedRowStatus.PENDING, db_index=True
+    )
+    # The held-back row whose correction this is, when it came from a correction rather than the file.
+    corrected_row = models.ForeignKey(
+        RejectedRow, verbose_name="来源待更正数据", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    record = models.ForeignKey(
+        "records.Record", verbose_name="入库记录", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    staged_at = models.DateTimeField("提交审核时间")
+    resolved_at = models.DateTimeField("审核时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "待审核数据"
+        verbose_name_plural = "待审核数据"
+        ordering = ["batch", "row_number", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id} 第{self.row_number}行（{self.get_status_display()}）"
 
 
 class ImportJobStatus(models.TextChoices):

@@ -27,14 +27,15 @@ from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.timeliness import Timeliness, timeliness
 from xinyong.intake import readers
 from xinyong.intake.columns import ColumnPlan, UnitRef, plan_columns, units_by_name
-from xinyong.intake.models import Batch, BatchChannel, RejectedRow
+from xinyong.intake.models import Batch, BatchChannel, RejectedRow, ReviewStatus
 from xinyong.intake.ownership import authority_error, not_owner_error
 from xinyong.intake.pipeline import can_fork, in_child_process
+from xinyong.intake.review import stage_drafts
 from xinyong.intake.schema import Schema, schema_of
 from xinyong.intake.validation import CheckedRow, RowError, RowValidator
 from xinyong.org.authority import AuthorityScope
 from xinyong.org.models import Role, Unit
-from xinyong.org.selectors import authority_scope, require_role
+from xinyong.org.selectors import authority_scope, require_role, reviewed_categories
 from xinyong.records.keys import record_key_of
 from xinyong.records.services import RecordDraft, records_upsert
 from xinyong.records.signals import records_changed
@@ -53,6 +54,9 @@ class ImportResult:
     revised: int = 0
     unchanged: int = 0
     replaced: int = 0
+    # Rows waiting for the department's reviewer (review before publication); "pending" while any wait.
+    staged: int = 0
+    review: str = ""
     header_row: int | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
@@ -69,6 +73,8 @@ class ImportResult:
             "revised": self.revised,
             "unchanged": self.unchanged,
             "replaced": self.replaced,
+            "staged": self.staged,
+            "review": self.review,
             "header_row": self.header_row,
             "errors": self.errors,
             "warnings": self.warnings,
@@ -133,7 +139,8 @@ def import_file(
             created_at=clock.now(),
         )
         writer = _BatchWriter(
-            batch=batch, schema=schema, department=department, submitted_at=submitted_at, result=result
+            batch=batch, schema=schema, department=department, submitted_at=submitted_at, result=result,
+            review=category.code in reviewed_categories(department),
         )
         checker = _RowChecker(
             schema=schema,
@@ -157,8 +164,11 @@ def import_file(
                 f"文件“{original_name}”在第{header.row_number}行的表头之下没有数据行，本文件未导入。",
             )
         result.batch = batch.pk
+        if result.staged:
+            result.review = ReviewStatus.PENDING.value
         Batch.objects.filter(pk=batch.pk).update(
-            rows=result.rows, accepted=result.accepted, rejected=result.rejected, late=result.late
+            rows=result.rows, accepted=result.accepted, rejected=result.rejected, late=result.late,
+            review_status=result.review,
         )
         # Local import: corrections builds on this module's helpers.
         from xinyong.intake.corrections import rejected_rows_replace
@@ -184,6 +194,7 @@ def import_file(
                 "created": result.created,
                 "revised": result.revised,
                 "replaced": result.replaced,
+                "staged": result.staged,
             },
         )
     return result
@@ -251,8 +262,10 @@ class _BatchWriter:
         department: Unit | None,
         submitted_at: dt.datetime,
         result: ImportResult,
+        review: bool = False,
     ) -> None:
         self.batch = batch
+        self.review = review
         self.schema = schema
         self.department = department
         self.submitted_at = submitted_at
@@ -279,14 +292,24 @@ class _BatchWriter:
             RecordDraft(d.row_number, d.key, d.data, ids.get(ref.key()) if ref else None, d.decision_date)
             for d, ref in checked.accepted
         ]
-        counts = records_upsert(
-            batch=self.batch,
-            category=self.batch.category,
-            source_unit_id=self.department.pk if self.department else None,
-            submitted_at=self.submitted_at,
-            drafts=drafts,
-            timeliness_of=self.timeliness_of,
-        )
+        source_unit_id = self.department.pk if self.department else None
+        if self.review:
+            counts = stage_drafts(
+                batch=self.batch,
+                drafts=drafts,
+                source_unit_id=source_unit_id,
+                submitted_on=self.submitted_at.astimezone(clock.LOCAL_TZ).date(),
+                timeliness_of=self.timeliness_of,
+            )
+        else:
+            counts = records_upsert(
+                batch=self.batch,
+                category=self.batch.category,
+                source_unit_id=source_unit_id,
+                submitted_at=self.submitted_at,
+                drafts=drafts,
+                timeliness_of=self.timeliness_of,
+            )
         rejected = checked.rejected + [self._not_owner(draft) for draft in counts.refused]
         refused_keys = {draft.key for draft in counts.refused}
         self.keys.update(draft.key for draft in drafts if draft.key not in refused_keys)
@@ -305,6 +328,7 @@ class _BatchWriter:
         result.created += counts.created
         result.revised += counts.revised
         result.unchanged += counts.unchanged
+        result.staged += counts.staged
         result.warnings.extend(
             {"row": row, "field": "报送期限", "code": str(ErrorCode.CALENDAR_YEAR_UNKNOWN), "message": message}
             for row, message in counts.warnings
@@ -365,7 +389,11 @@ def _check_size(path: Path, original_name: str) -> None:
 
 def _refuse_repeated_file(sha256: str, category: Category, department: Unit | None, original_name: str) -> None:
     """The very same file sent again would only repeat its held-back rows and inflate the figures."""
-    earlier = Batch.objects.filter(sha256=sha256, category__code=category.code, department=department).first()
+    earlier = (
+        Batch.objects.filter(sha256=sha256, category__code=category.code, department=department)
+        .exclude(review_status=ReviewStatus.RETURNED)
+        .first()
+    )
     if earlier is not None:
         when = earlier.submitted_at.astimezone(clock.LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
         raise XinyongError(

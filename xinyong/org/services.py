@@ -116,6 +116,26 @@ def _replace_positions(group: dict[str, Any], *, actor: Any) -> int:
 
 
 @transaction.atomic
+def unit_review_set(*, unit: Unit, categories: list[str], actor: Any) -> Unit:
+    """Which categories of the unit wait for its reviewer (部门审核员) before publication; empty: none."""
+    codes = sorted({str(code).strip() for code in categories if str(code).strip()})
+    before = list(unit.review_before_publication or [])
+    if codes == sorted(before):
+        return unit
+    unit.review_before_publication = codes
+    unit.save(update_fields=["review_before_publication"])
+    audit_record(
+        actor=actor,
+        action="org.review_policy_set",
+        obj=unit,
+        summary=f"{unit.name}：须审核后公开的信息类别设为 {'、'.join(codes) or '无'}",
+        before={"review_before_publication": before},
+        after={"review_before_publication": codes},
+    )
+    return unit
+
+
+@transaction.atomic
 def liaison_change(
     *,
     unit: Unit,

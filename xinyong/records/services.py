@@ -52,6 +52,8 @@ class UpsertResult:
     publicity_warnings: list[tuple[int, str]] = field(default_factory=list)
     # Drafts not stored because their decision belongs to another unit (the record is left as it was).
     refused: list[RecordDraft] = field(default_factory=list)
+    # Drafts kept for the department's reviewer instead of stored (review before publication).
+    staged: int = 0
 
 
 def records_upsert(

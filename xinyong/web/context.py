@@ -33,6 +33,7 @@ _SECTIONS: Final[tuple[tuple[str, str, str], ...]] = (
     ("catalog", "信息目录", "web:catalog"),
     ("upload", "上传报送", "web:intake_upload"),
     ("batches", "报送批次", "web:batches"),
+    ("review", "报送审核", "web:review_queue"),
     ("subjects", "信用主体", "web:subjects"),
     ("check", "联合奖惩核查", "lists:check"),
     ("lists", "红黑名单", "lists:entries"),

@@ -26,7 +26,7 @@ from xinyong.core.workdays import (
     get_calendar,
     unknown_year_error,
 )
-from xinyong.intake.models import Batch, RejectedRow, RejectedRowStatus
+from xinyong.intake.models import Batch, RejectedRow, RejectedRowStatus, StagedRow
 from xinyong.org.models import LeadingGroupRole, LiaisonOfficer, Position, Role, Unit
 from xinyong.org.selectors import (
     authority_scopes,
@@ -38,6 +38,7 @@ from xinyong.org.selectors import (
 )
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject, SubjectKind
+from xinyong.subjects.selectors import mask_identifier
 
 PAGE_SIZE: Final = 50
 
@@ -148,6 +149,29 @@ def rejected_row_views(*, batch: Batch, rows: list[RejectedRow]) -> list[Rejecte
             if isinstance(e, dict)
         ]
         views.append(RejectedRowView(row, str(values.get(name_field, "")) if name_field else "", errors))
+    return views
+
+
+@dataclass(frozen=True)
+class StagedRowView:
+    row: StagedRow
+    party: str
+    label: str
+
+
+def staged_row_views(*, batch: Batch, rows: list[StagedRow]) -> list[StagedRowView]:
+    """Rows waiting for review as the reviewer reads them; persons' document numbers masked."""
+    name_field = str((batch.category.subject_mapping or {}).get("name", ""))
+    key_fields = [str(code) for code in batch.category.key_fields or []]
+    sensitive = set(batch.category.fields.filter(sensitive=True).values_list("code", flat=True))
+    views = []
+    for row in rows:
+        data = row.data if isinstance(row.data, dict) else {}
+        parts = [str(data.get(code, "")) for code in key_fields]
+        label = " / ".join(
+            mask_identifier(part) if code in sensitive else part for code, part in zip(key_fields, parts, strict=True)
+        )
+        views.append(StagedRowView(row, str(data.get(name_field, "")) if name_field else "", label))
     return views
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from xinyong.web import views, views_files, views_intake, views_quality, views_records
+from xinyong.web import views, views_files, views_intake, views_quality, views_records, views_review
 
 app_name = "web"
 
@@ -16,6 +16,9 @@ urlpatterns = [
     path("batches/<int:pk>/", views.batch, name="batch"),
     path("batches/<int:batch_pk>/rows/<int:row_pk>/", views_intake.row_correct, name="row_correct"),
     path("batches/<int:batch_pk>/rows/<int:row_pk>/discard/", views_intake.row_discard, name="row_discard"),
+    path("batches/<int:pk>/approve/", views_review.batch_approve, name="batch_approve"),
+    path("batches/<int:pk>/return/", views_review.batch_return, name="batch_return"),
+    path("review/", views_review.queue, name="review_queue"),
     path("intake/upload/", views_intake.upload, name="intake_upload"),
     path("intake/jobs/<int:pk>/", views_intake.job, name="intake_job"),
     path("batches/<int:pk>/rejected.xlsx", views_files.batch_rejected, name="batch_rejected"),

@@ -16,12 +16,16 @@ from django.views.decorators.http import require_http_methods
 
 from xinyong.access.pages import section_view, user_roles
 from xinyong.core.errors import XinyongError
+from xinyong.intake import selectors as intake_selectors
 from xinyong.org.models import Role
 from xinyong.subjects import selectors as subject_selectors
 from xinyong.web import labels
 from xinyong.web import selectors as web_selectors
 from xinyong.web.forms import AuditFilterForm, BatchFilterForm, LoginForm, PurposeForm, SubjectSearchForm
 from xinyong.web.selectors import PAGE_SIZE
+
+# The batch page lists at most this many rows waiting for review; the rest are counted.
+STAGED_SHOWN = 500
 
 
 def _page(request: HttpRequest, items: Any) -> Page[Any]:
@@ -53,6 +57,10 @@ def home(request: HttpRequest) -> HttpResponse:
         context["overview"] = web_selectors.overview(user=request.user)
     if roles & {Role.REPORTER, Role.REVIEWER}:
         context["desk"] = web_selectors.department_desk(user=request.user)
+    if roles & {Role.REVIEWER, Role.CREDIT_ADMIN}:
+        queue = intake_selectors.review_queue(user=request.user)
+        context["review_waiting"] = len(queue)
+        context["review_overdue"] = sum(1 for item in queue if item.overdue)
     if Role.HANDLER in roles:
         context["search_form"] = SubjectSearchForm()
     if Role.AUDITOR in roles:
@@ -93,7 +101,16 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
     item = web_selectors.batch_get(user=request.user, batch_id=pk)
     page_obj = _page(request, web_selectors.rejected_rows(batch=item))
     rows = web_selectors.rejected_row_views(batch=item, rows=list(page_obj.object_list))
-    return render(request, "web/batch_detail.html", {"batch": item, "page_obj": page_obj, "rows": rows})
+    context: dict[str, Any] = {"batch": item, "page_obj": page_obj, "rows": rows}
+    if item.review_status:
+        staged = list(intake_selectors.staged_rows(batch=item)[: STAGED_SHOWN + 1])
+        context.update(
+            staged=web_selectors.staged_row_views(batch=item, rows=staged[:STAGED_SHOWN]),
+            staged_more=len(staged) > STAGED_SHOWN,
+            staged_total=intake_selectors.staged_rows(batch=item).count() if len(staged) > STAGED_SHOWN else 0,
+            may_review=intake_selectors.may_review(request.user, item),
+        )
+    return render(request, "web/batch_detail.html", context)
 
 
 @section_view("subjects")

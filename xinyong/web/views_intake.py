@@ -284,6 +284,9 @@ def row_correct(request: HttpRequest, batch_pk: int, row_pk: int) -> HttpRespons
                 raise
             messages.error(request, exc.message)
             return redirect("web:row_correct", batch_pk=batch.pk, row_pk=row.pk)
+        if outcome.accepted and outcome.staged:
+            messages.success(request, f"第 {row.row_number} 行已更正并通过校验，等待本部门审核员审核后公开。")
+            return redirect("web:batch", pk=batch.pk)
         if outcome.accepted:
             what = "新增" if outcome.created else "更新"
             key = outcome.record.key.replace("|", "，") if outcome.record else ""
