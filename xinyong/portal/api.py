@@ -15,7 +15,14 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthenticationError, HttpError
 
-from xinyong.access.models import ApiToken
+from xinyong.access.api import ErrorOut, require_scope
+from xinyong.access.models import ApiToken, TokenScope
+from xinyong.access.purposes import (
+    CASE_REFERENCE_MAX_LENGTH,
+    clean_case_reference,
+    lookup_purposes,
+    purpose_of,
+)
 from xinyong.access.tokens import token_authenticate
 from xinyong.portal import selectors
 from xinyong.portal.lists import MAX_PAGES as MAX_LIST_PAGES
@@ -29,7 +36,7 @@ from xinyong.portal.selectors import (
     RecordFilters,
     RecordPage,
 )
-from xinyong.portal.services import clean_purpose, internal_lookup_record
+from xinyong.portal.services import internal_lookup
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject, SubjectKind
 
@@ -39,11 +46,6 @@ _KIND_LABELS = dict(SubjectKind.choices)
 
 
 # -- schemas -----------------------------------------------------------------------------------------------
-
-
-class ErrorOut(Schema):
-    code: str = Field(description="稳定的错误代码，如 E_NOT_FOUND")
-    message: str = Field(description="中文说明")
 
 
 class PingOut(Schema):
@@ -235,24 +237,29 @@ def search(
 
 @router.get(
     "/subjects/{code}",
-    response={200: SubjectOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut},
+    response={200: SubjectOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="public_subject",
     summary="组织及其公示信息（按统一社会信用代码）",
     description=(
-        "不带令牌：组织的登记信息和公示中的信息，按类别。带部门系统令牌（Authorization: Bearer <令牌>）并填写查询事由 "
-        "purpose：内部视图——该主体的全部信息（含已过公示期、已撤销、已修复的），证件号码不遮蔽，code 也可以是自然人的"
-        "证件号码；每次查询记入审计日志。"
+        "不带令牌：组织的登记信息和公示中的信息，按类别。带有“查询主体内部信息”权限的部门系统令牌（Authorization: "
+        "Bearer <令牌>），选择查询事由 purpose（规定的事由编码之一）并填写案件或事项编号 case_reference：内部视图——"
+        "该主体的全部信息（含已过公示期、已撤销、已修复的），证件号码不遮蔽，code 也可以是自然人的证件号码；每次查询记入"
+        "个人信息查询登记和审计日志。查询事由："
+        + "、".join(f"{code}（{label}）" for code, label in lookup_purposes().choices())
     ),
     openapi_extra={"security": [{}, {"TokenAuth": []}]},
 )
 def subject(
     request: HttpRequest,
     code: str,
-    purpose: str | None = Query(None, max_length=200, description="查询事由（仅内部视图，必填）"),
+    purpose: str | None = Query(None, max_length=40, description="查询事由编码（仅内部视图，必填）"),
+    case_reference: str | None = Query(
+        None, max_length=CASE_REFERENCE_MAX_LENGTH, description="案件或事项编号（仅内部视图，必填）"
+    ),
 ) -> dict[str, Any]:
     token = _optional_token(request)
     if token is not None:
-        return _internal_subject(token, code, purpose)
+        return _internal_subject(token, code, purpose, case_reference)
     try:
         found = selectors.public_subject(uscc=code)
     except Subject.DoesNotExist as exc:
@@ -362,13 +369,18 @@ def _optional_token(request: HttpRequest) -> ApiToken | None:
     return token
 
 
-def _internal_subject(token: ApiToken, code: str, purpose: str | None) -> dict[str, Any]:
-    text = clean_purpose(purpose)
+def _internal_subject(
+    token: ApiToken, code: str, purpose: str | None, case_reference: str | None
+) -> dict[str, Any]:
+    # Scope, purpose and case first: without them the platform does not even say whether the subject exists.
+    require_scope(token, TokenScope.LOOKUP)
+    purpose_code = purpose_of(purpose).code
+    reference = clean_case_reference(case_reference)
     try:
         found = selectors.internal_subject(code)
     except Subject.DoesNotExist as exc:
         raise Http404("未找到该代码对应的信用主体。") from exc
-    internal_lookup_record(token=token, subject=found, purpose=text)
+    internal_lookup(token=token, subject=found, purpose_code=purpose_code, case_reference=reference)
     file = selectors.internal_records(found)
     return {
         **_subject_out(found, view="internal"),

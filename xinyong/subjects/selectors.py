@@ -1,7 +1,8 @@
 """Reads of the subject registry for officers: search, a subject's file, and the register of person look-ups.
 
 A natural person's identifier is personal information: lists and pages show it masked; the full number is shown
-only after the officer states a purpose, and that look-up is written to the audit trail first.
+only after the officer states a lawful purpose and a case reference, and that look-up is registered first
+(`xinyong.subjects.services.person_lookup`).
 """
 
 from __future__ import annotations
@@ -10,21 +11,15 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from xinyong.access.pages import SUBJECT_VIEW_ROLES
-from xinyong.audit.models import AuditEvent
-from xinyong.audit.services import audit_record
 from xinyong.catalog.models import Field
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.identifiers import mask_person_id
 from xinyong.org.selectors import roles_of
 from xinyong.records.models import Record
 from xinyong.subjects.models import Subject, SubjectKind, SubjectName
-
-PERSON_VIEWED_ACTION: Final = "subjects.person_viewed"
-PURPOSE_MAX_LENGTH: Final = 200
 
 # A subject page lists at most this many records; the rest are counted, not shown.
 RECORDS_SHOWN: Final = 500
@@ -154,22 +149,3 @@ def _record_label(record: Record, sensitive: set[tuple[int, str]]) -> str:
     # Without key fields to show, the stored key is shown only when no sensitive field could be in it.
     has_sensitive = any(cat == record.category_id for cat, _ in sensitive)
     return "—" if has_sensitive else record.key
-
-
-def person_lookup_record(*, subject: Subject, user: Any, purpose: str) -> AuditEvent:
-    """Register that `user` looked at the person's full identifier, and why (查询事由). Call before showing it."""
-    require_subject_access(user)
-    text = " ".join(str(purpose or "").split())
-    if not text:
-        raise XinyongError(ErrorCode.REQUIRED, "请填写查询事由。")
-    if len(text) > PURPOSE_MAX_LENGTH:
-        raise XinyongError(ErrorCode.TOO_LONG, f"查询事由不能超过 {PURPOSE_MAX_LENGTH} 个字。")
-    with transaction.atomic():
-        return audit_record(
-            actor=user,
-            action=PERSON_VIEWED_ACTION,
-            obj=subject,
-            summary=f"查看自然人证件号码：{subject.name}",
-            after={"purpose": text},
-        )
-

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from django.db import connection, transaction
 
+from xinyong.access.models import Lookup
+from xinyong.access.services import lookup_register
 from xinyong.audit.services import audit_record, snapshot
 from xinyong.core import clock
 from xinyong.core.bulk import insert_rows
 from xinyong.core.identifiers import uscc_entity_hint
 from xinyong.core.names import org_name_key
 from xinyong.subjects.models import PartyCategory, Subject, SubjectKind, SubjectName
+from xinyong.subjects.selectors import mask_identifier, require_subject_access
 
 _KIND_BY_HINT = {
     "企业": SubjectKind.ENTERPRISE,
@@ -213,3 +216,24 @@ def subject_rename(*, subject: Subject, name: str, valid_from: dt.date, source: 
 
 def _chunks(items: list[str], size: int) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+PERSON_VIEWED_ACTION: Final = "subjects.person_viewed"
+
+
+def person_lookup(*, subject: Subject, user: Any, purpose_code: str, case_reference: str) -> Lookup:
+    """Register that `user` looks at the person's full document number, with a lawful purpose and the case it is
+    for (个人信息查询使用登记). Call it before showing the number."""
+    require_subject_access(user)
+    return lookup_register(
+        actor=user,
+        unit=getattr(user, "unit", None),
+        subject_id=subject.pk,
+        subject_name=subject.name,
+        subject_kind=subject.kind,
+        subject_code_masked=mask_identifier(subject.id_number),
+        what="查看自然人证件号码",
+        purpose_code=purpose_code,
+        case_reference=case_reference,
+        action=PERSON_VIEWED_ACTION,
+    )

@@ -7,8 +7,8 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from xinyong.access.purposes import CASE_REFERENCE_MAX_LENGTH, lookup_purposes
 from xinyong.org.models import Unit
-from xinyong.subjects.selectors import PURPOSE_MAX_LENGTH
 
 
 class LoginForm(AuthenticationForm):
@@ -48,19 +48,26 @@ class SubjectSearchForm(forms.Form):
 
 
 class PurposeForm(forms.Form):
-    purpose = forms.CharField(
+    """A look-up of a person's full document number: a lawful purpose from the configured list, and the case."""
+
+    purpose = forms.ChoiceField(
         label="查询事由",
-        max_length=PURPOSE_MAX_LENGTH,
-        help_text="例如：办理行政许可事项前的信用核查（请写明事项名称或文号）。查询将记入个人信息查询登记。",
+        help_text="只能为所列的法定职责查询；查询人、事由和编号记入个人信息查询登记，由审计员审查。",
+        error_messages={"required": "请选择查询事由。", "invalid_choice": "请从列表中选择查询事由。"},
+    )
+    case_reference = forms.CharField(
+        label="案件或事项编号",
+        max_length=CASE_REFERENCE_MAX_LENGTH,
+        help_text="如行政许可受理号、处罚案件编号、采购项目编号。",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
-        error_messages={"required": "请填写查询事由。"},
+        error_messages={"required": "请填写案件或事项编号。"},
     )
 
-    def clean_purpose(self) -> str:
-        text = " ".join(str(self.cleaned_data.get("purpose", "")).split())
-        if not text:
-            raise forms.ValidationError("请填写查询事由。")
-        return text
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        purpose = self.fields["purpose"]
+        assert isinstance(purpose, forms.ChoiceField)
+        purpose.choices = [("", "请选择查询事由"), *lookup_purposes().choices()]
 
 
 class AuditFilterForm(forms.Form):

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from xinyong.web import views, views_files, views_intake, views_quality, views_records, views_review
+from xinyong.web import (
+    views,
+    views_files,
+    views_intake,
+    views_lookups,
+    views_quality,
+    views_records,
+    views_review,
+)
 
 app_name = "web"
 
@@ -31,4 +39,6 @@ urlpatterns = [
     path("quality/", views_quality.quality, name="quality"),
     path("calendar/", views.calendar, name="calendar"),
     path("audit/", views.audit, name="audit"),
+    path("audit/lookups/", views_lookups.register, name="lookup_register"),
+    path("audit/lookups/<int:pk>/review/", views_lookups.review, name="lookup_review"),
 ]

@@ -19,6 +19,7 @@ from xinyong.core.errors import XinyongError
 from xinyong.intake import selectors as intake_selectors
 from xinyong.org.models import Role
 from xinyong.subjects import selectors as subject_selectors
+from xinyong.subjects.services import person_lookup
 from xinyong.web import labels
 from xinyong.web import selectors as web_selectors
 from xinyong.web.forms import AuditFilterForm, BatchFilterForm, LoginForm, PurposeForm, SubjectSearchForm
@@ -58,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if roles & {Role.REPORTER, Role.REVIEWER}:
         context["desk"] = web_selectors.department_desk(user=request.user)
     if roles & {Role.REVIEWER, Role.CREDIT_ADMIN}:
-        queue = intake_selectors.review_queue(user=request.user)
+        queue = intake_selectors.review_queue(user=request.user, roles=roles)
         context["review_waiting"] = len(queue)
         context["review_overdue"] = sum(1 for item in queue if item.overdue)
     if Role.HANDLER in roles:
@@ -127,21 +128,22 @@ def subjects(request: HttpRequest) -> HttpResponse:
 def subject(request: HttpRequest, pk: int) -> HttpResponse:
     file = subject_selectors.subject_file(user=request.user, subject_id=pk)
     form = PurposeForm()
-    revealed = False
+    lookup = None
     if request.method == "POST":
         if not file.is_person:
             return HttpResponseBadRequest("该主体没有需要登记查询的个人证件号码。")
         form = PurposeForm(request.POST)
         if form.is_valid():
             try:
-                subject_selectors.person_lookup_record(
-                    subject=file.subject, user=request.user, purpose=form.cleaned_data["purpose"]
+                lookup = person_lookup(
+                    subject=file.subject,
+                    user=request.user,
+                    purpose_code=form.cleaned_data["purpose"],
+                    case_reference=form.cleaned_data["case_reference"],
                 )
             except XinyongError as exc:
                 form.add_error("purpose", exc.message)
-            else:
-                revealed = True
-    context = {"file": file, "subject": file.subject, "form": form, "revealed": revealed}
+    context = {"file": file, "subject": file.subject, "form": form, "revealed": lookup is not None, "lookup": lookup}
     if request.method == "POST" and getattr(request, "htmx", False):
         return render(request, "web/_person_identifier.html", context)
     return render(request, "web/subject_detail.html", context)

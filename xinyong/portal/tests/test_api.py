@@ -27,7 +27,16 @@ def world(officer: Any, tmp_path: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def token(world: dict[str, Any]) -> str:
-    _, raw = token_create(department=factories.unit("zwfwzx"), name="行政审批系统", actor=None)
+    _, raw = token_create(
+        department=factories.unit("zwfwzx"), name="行政审批系统", actor=None, scopes=["read", "lookup"]
+    )
+    return raw
+
+
+@pytest.fixture
+def upload_token(world: dict[str, Any]) -> str:
+    """A token with the default scopes: submit and read its department's own data, never persons."""
+    _, raw = token_create(department=factories.unit("zwfwzx"), name="审批报送接口", actor=None)
     return raw
 
 
@@ -115,13 +124,17 @@ def test_a_token_with_a_purpose_sees_everything_and_the_look_is_logged(
     client: Client, world: dict[str, Any], token: str
 ) -> None:
     headers = {"Authorization": f"Bearer {token}"}
-    response = client.get(f"{BASE}/subjects/{data.PERSON_A}", {"purpose": "行政许可受理前信用核查（澄利政服受〔2026〕8号）"}, headers=headers)
+    lawful = {"purpose": "licensing", "case_reference": "澄利政服受〔2026〕8号"}
+    response = client.get(f"{BASE}/subjects/{data.PERSON_A}", lawful, headers=headers)
     assert response.status_code == 200
     body = response.json()
     assert body["view"] == "internal" and body["id_number"] == data.PERSON_A and body["name"] == "张三"
     [record] = body["internal_records"]
     assert {"code": "CF_ZJHM", "name": "证件号码", "value": data.PERSON_A} in record["fields"]
-    company = client.get(f"{BASE}/subjects/{data.uscc(1)}", {"purpose": "政府采购供应商资格审查"}, headers=headers).json()
+    company = client.get(
+        f"{BASE}/subjects/{data.uscc(1)}", {"purpose": "procurement", "case_reference": "JYCG-2026-17"},
+        headers=headers,
+    ).json()
     states = [(r["status"], r["in_public_view"]) for r in company["internal_records"]]
     assert company["total"] == 5 and sorted(states) == [
         ("active", False), ("active", True), ("active", True), ("active", True), ("revoked", False),
@@ -129,17 +142,44 @@ def test_a_token_with_a_purpose_sees_everything_and_the_look_is_logged(
     events = list(AuditEvent.objects.filter(action=INTERNAL_LOOKUP_ACTION).order_by("seq"))
     assert [e.object_id for e in events] == [str(world["person_a"].pk), str(world["company"].pk)]
     assert events[0].actor_label == "token:行政审批系统"
-    assert events[0].after["purpose"] == "行政许可受理前信用核查（澄利政服受〔2026〕8号）"
-    assert events[0].after["department"] == "zwfwzx"
+    assert (events[0].after["purpose"], events[0].after["case_reference"]) == ("行政许可审查", "澄利政服受〔2026〕8号")
+    assert events[0].after["unit"] == "zwfwzx"
     assert data.PERSON_A not in events[0].summary
+    from xinyong.access.models import Lookup
+
+    registered = list(Lookup.objects.order_by("id"))
+    assert [(r.channel, r.purpose_code, r.unit.code) for r in registered] == [
+        ("api", "licensing", "zwfwzx"), ("api", "procurement", "zwfwzx"),
+    ]
+    assert data.PERSON_A not in registered[0].subject_code_masked
 
 
-def test_a_token_without_a_purpose_is_refused_and_nothing_is_logged(
-    client: Client, world: dict[str, Any], token: str
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ({"purpose": "  ", "case_reference": "A-1"}, "E_REQUIRED"),
+        ({"purpose": "行政许可受理前信用核查", "case_reference": "A-1"}, "E_BAD_CHOICE"),
+        ({"purpose": "licensing"}, "E_REQUIRED"),
+        ({"purpose": "licensing", "case_reference": "x"}, "E_REQUIRED"),
+    ],
+)
+def test_a_look_up_without_a_lawful_purpose_and_a_case_is_refused_and_nothing_is_logged(
+    client: Client, world: dict[str, Any], token: str, query: dict[str, str], code: str
 ) -> None:
-    response = client.get(f"{BASE}/subjects/{data.PERSON_A}", {"purpose": "  "}, headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 400 and response.json()["code"] == "E_REQUIRED"
-    assert "purpose" in response.json()["message"]
+    response = client.get(f"{BASE}/subjects/{data.PERSON_A}", query, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400 and response.json()["code"] == code
+    assert data.PERSON_A not in response.content.decode()
+    assert not AuditEvent.objects.filter(action=INTERNAL_LOOKUP_ACTION).exists()
+
+
+def test_an_upload_token_cannot_reveal_persons(client: Client, world: dict[str, Any], upload_token: str) -> None:
+    response = client.get(
+        f"{BASE}/subjects/{data.PERSON_A}", {"purpose": "licensing", "case_reference": "澄利政服受〔2026〕8号"},
+        headers={"Authorization": f"Bearer {upload_token}"},
+    )
+    assert response.status_code == 403 and response.json()["code"] == "E_FORBIDDEN"
+    assert "查询主体内部信息" in response.json()["message"]
+    assert data.PERSON_A not in response.content.decode()
     assert not AuditEvent.objects.filter(action=INTERNAL_LOOKUP_ACTION).exists()
 
 

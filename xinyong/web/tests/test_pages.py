@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from xinyong.access.models import Lookup
 from xinyong.audit.models import AuditEvent
 from xinyong.audit.services import audit_verify
 from xinyong.core import clock
@@ -18,7 +19,7 @@ from xinyong.intake.models import Batch, RejectedRow
 from xinyong.org.models import User
 from xinyong.org.services import liaison_change
 from xinyong.subjects.models import Subject, SubjectKind, SubjectName
-from xinyong.subjects.selectors import PERSON_VIEWED_ACTION, person_lookup_record
+from xinyong.subjects.services import PERSON_VIEWED_ACTION, person_lookup
 from xinyong.web.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -263,18 +264,29 @@ def test_person_identifier_shows_only_after_a_registered_purpose(
     assert PERSON_NUMBER[:4] + "*" * 10 + PERSON_NUMBER[-4:] in html
     assert "查询事由" in html
 
-    html = client.post(url, {"purpose": "   "}).content.decode()
-    assert "请填写查询事由" in html
+    html = client.post(url, {"purpose": "", "case_reference": "澄许受〔2026〕8号"}).content.decode()
+    assert "请选择查询事由" in html
     assert PERSON_NUMBER not in html
+    # A purpose of one's own wording is not on the list of lawful purposes.
+    html = client.post(url, {"purpose": "随便看看", "case_reference": "澄许受〔2026〕8号"}).content.decode()
+    assert "请从列表中选择查询事由" in html and PERSON_NUMBER not in html
+    html = client.post(url, {"purpose": "licensing", "case_reference": " "}).content.decode()
+    assert "请填写案件或事项编号" in html and PERSON_NUMBER not in html
     assert AuditEvent.objects.filter(action=PERSON_VIEWED_ACTION).count() == before
+    assert not Lookup.objects.exists()
 
-    html = client.post(url, {"purpose": "办理食品经营许可前的信用核查"}).content.decode()
-    assert PERSON_NUMBER in html
+    html = client.post(url, {"purpose": "licensing", "case_reference": "澄许受〔2026〕8号"}).content.decode()
+    assert PERSON_NUMBER in html and "行政许可审查" in html
     event = AuditEvent.objects.filter(action=PERSON_VIEWED_ACTION).latest("seq")
     assert event.actor == users["handler"]
     assert event.object_type == "subjects.Subject" and event.object_id == str(person.pk)
-    assert event.after == {"purpose": "办理食品经营许可前的信用核查"}
+    assert (event.after["purpose_code"], event.after["case_reference"]) == ("licensing", "澄许受〔2026〕8号")
     assert PERSON_NUMBER not in event.summary
+    lookup = Lookup.objects.get()
+    assert (lookup.user, lookup.subject_id, lookup.purpose_label, lookup.audit_seq) == (
+        users["handler"], person.pk, "行政许可审查", event.seq
+    )
+    assert "《中华人民共和国行政许可法》" in lookup.purpose_basis and PERSON_NUMBER not in lookup.subject_code_masked
     assert audit_verify() is None
 
     # The full number is not kept: the next plain visit is masked again.
@@ -283,14 +295,18 @@ def test_person_identifier_shows_only_after_a_registered_purpose(
 
 def test_person_identifier_reveal_over_htmx_returns_the_fragment(login: Any, batches: dict[str, Batch]) -> None:
     url = reverse("web:subject", args=[_person().pk])
-    response = login("admin").post(url, {"purpose": "信用修复申请审核"}, HTTP_HX_REQUEST="true")
+    response = login("admin").post(
+        url, {"purpose": "objection_repair", "case_reference": "修复申请2026-3"}, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert "<html" not in html and 'id="person-identifier"' in html
     assert PERSON_NUMBER in html
 
 
 def test_purpose_cannot_be_posted_for_an_organisation(login: Any, batches: dict[str, Batch]) -> None:
-    response = login("handler").post(reverse("web:subject", args=[_company().pk]), {"purpose": "x"})
+    response = login("handler").post(
+        reverse("web:subject", args=[_company().pk]), {"purpose": "licensing", "case_reference": "A-1"}
+    )
     assert response.status_code == 400
 
 
@@ -315,14 +331,20 @@ def test_sensitive_values_in_records_are_masked_on_the_subject_page(
     assert "居民身份证 / " + PERSON_NUMBER[:4] + "*" * 10 + PERSON_NUMBER[-4:] in html
 
 
-def test_person_lookup_record_requires_purpose_and_role(batches: dict[str, Batch], users: dict[str, User]) -> None:
+def test_person_lookup_requires_a_listed_purpose_a_case_and_a_role(
+    batches: dict[str, Batch], users: dict[str, User]
+) -> None:
     person = _person()
+    with pytest.raises(XinyongError) as unlisted:
+        person_lookup(subject=person, user=users["handler"], purpose_code="核查", case_reference="A-1")
+    assert unlisted.value.code == "E_BAD_CHOICE" and "licensing（行政许可审查）" in unlisted.value.message
+    with pytest.raises(XinyongError) as no_case:
+        person_lookup(subject=person, user=users["handler"], purpose_code="licensing", case_reference=" x ")
+    assert no_case.value.code == "E_REQUIRED"
     with pytest.raises(XinyongError):
-        person_lookup_record(subject=person, user=users["handler"], purpose=" ")
-    with pytest.raises(XinyongError):
-        person_lookup_record(subject=person, user=users["reporter"], purpose="核查")
-    event = person_lookup_record(subject=person, user=users["handler"], purpose=" 行政许可  核查 ")
-    assert event.action == PERSON_VIEWED_ACTION and event.after == {"purpose": "行政许可 核查"}
+        person_lookup(subject=person, user=users["reporter"], purpose_code="licensing", case_reference="A-1")
+    lookup = person_lookup(subject=person, user=users["handler"], purpose_code="licensing", case_reference=" A  1 ")
+    assert lookup.case_reference == "A 1" and lookup.unit == users["handler"].unit
 
 
 # -- other pages ------------------------------------------------------------------------------------------
@@ -428,7 +450,7 @@ def _many(batches: dict[str, Batch], users: dict[str, User], n: int = 120) -> No
         RejectedRow(batch=template, row_number=10 + i, values=row.values, errors=row.errors) for i in range(n)
     )
     for i in range(n // 2):
-        person_lookup_record(subject=_person(), user=users["handler"], purpose=f"核查{i}")
+        person_lookup(subject=_person(), user=users["handler"], purpose_code="licensing", case_reference=f"核查{i}")
 
 
 def test_lists_are_paginated_at_50(login: Any, batches: dict[str, Batch], users: dict[str, User]) -> None:
@@ -470,6 +492,7 @@ def test_query_counts_are_bounded(
     client = login(role)
     url = _url(page, batches)
     client.get(url)  # warm the calendar cache and the session
-    with django_assert_max_num_queries(16):
+    # The credit office's home page adds the review queue (one query) to the overview.
+    with django_assert_max_num_queries(17):
         response = client.get(url)
     assert response.status_code == 200

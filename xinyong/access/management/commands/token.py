@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from xinyong.access.models import ApiToken
-from xinyong.access.tokens import token_create, token_list, token_revoke
+from xinyong.access.models import ApiToken, TokenScope
+from xinyong.access.tokens import scope_labels, token_create, token_list, token_revoke
 from xinyong.core import clock
 from xinyong.core.commands import XinyongCommand
 from xinyong.core.errors import XinyongError
@@ -26,6 +26,14 @@ class Command(XinyongCommand):
         create = sub.add_parser("create", help="创建令牌")
         create.add_argument("--department", required=True, help="报送部门（单位编码或名称）")
         create.add_argument("--name", required=True, help="使用令牌的业务系统名称")
+        create.add_argument(
+            "--scope",
+            action="append",
+            choices=[scope.value for scope in TokenScope],
+            help="令牌权限，可重复："
+            + "；".join(f"{scope.value} {scope.label}" for scope in TokenScope)
+            + "。不指定时为 submit 和 read（报送令牌，不能查询个人信息）",
+        )
         create.add_argument("--json", action="store_true", help="以 JSON 输出")
         listing = sub.add_parser("list", help="列出令牌")
         listing.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -40,12 +48,19 @@ class Command(XinyongCommand):
 
     def _create(self, options: dict[str, Any]) -> None:
         department = find_unit(options["department"])
-        token, secret = token_create(department=department, name=options["name"], actor=None)
+        token, secret = token_create(
+            department=department, name=options["name"], actor=None, scopes=options["scope"]
+        )
         if options["json"]:
-            payload = {"id": token.pk, "name": token.name, "department": department.code, "token": secret}
+            payload = {
+                "id": token.pk, "name": token.name, "department": department.code, "scopes": token.scopes,
+                "token": secret,
+            }
             self.stdout.write(json.dumps(payload, ensure_ascii=False))
             return
-        self.stdout.write(f"已为“{token.name}”（{department.name}）创建接口令牌，编号 {token.pk}：")
+        self.stdout.write(
+            f"已为“{token.name}”（{department.name}）创建接口令牌，编号 {token.pk}，权限：{scope_labels(token.scopes)}："
+        )
         self.stdout.write(secret)
         self.stdout.write(
             "令牌只显示这一次，平台只保存其哈希值，请立即交给该系统的管理员妥善保存。"
@@ -60,6 +75,7 @@ class Command(XinyongCommand):
                 "department": token.department.code,
                 "department_name": token.department.name,
                 "prefix": token.prefix,
+                "scopes": token.scopes,
                 "created_at": _when(token.created_at),
                 "last_used_at": _when(token.last_used_at),
                 "revoked_at": _when(token.revoked_at),
@@ -79,7 +95,7 @@ class Command(XinyongCommand):
             used = f"最近使用 {row['last_used_at']}" if row["last_used_at"] else "从未使用"
             self.stdout.write(
                 f"{row['id']}\t{row['name']}\t{row['department']}（{row['department_name']}）\t"
-                f"{row['prefix']}…\t创建 {row['created_at']}\t{used}\t{state}"
+                f"{row['prefix']}…\t{scope_labels(row['scopes'])}\t创建 {row['created_at']}\t{used}\t{state}"
             )
 
     def _revoke(self, options: dict[str, Any]) -> None:

@@ -1,0 +1,110 @@
+"""Writes of access: the register of look-ups of internal data (查询使用登记) and its review by the auditor.
+
+A look-up is registered, with its audit event, before anything is shown; the register is what the auditor (纪检)
+reviews, and a review is audited too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from xinyong.access.models import ApiToken, Lookup, LookupChannel, LookupReview
+from xinyong.access.purposes import clean_case_reference, lookup_purposes, purpose_of
+from xinyong.access.tokens import TokenActor
+from xinyong.audit.services import audit_record
+from xinyong.core import clock
+from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.org.models import Role, Unit
+from xinyong.org.selectors import require_role
+
+REVIEW_NOTE_MAX_LENGTH = 300
+
+
+@transaction.atomic
+def lookup_register(
+    *,
+    actor: Any,
+    unit: Unit | None,
+    subject_id: int,
+    subject_name: str,
+    subject_kind: str,
+    subject_code_masked: str,
+    what: str,
+    purpose_code: str,
+    case_reference: str,
+    action: str,
+    token: ApiToken | None = None,
+) -> Lookup:
+    """Register one look-up (who, unit, whose data, what, purpose and its legal basis, case reference) with its
+    audit event. Call it before showing anything; a refusal (no lawful purpose, no case reference) shows nothing."""
+    purpose = purpose_of(purpose_code)
+    reference = clean_case_reference(case_reference)
+    is_person = getattr(actor, "username", None) is not None
+    label = f"token:{token.name}" if token is not None else (f"user:{actor.username}" if is_person else str(actor))
+    lookup = Lookup.objects.create(
+        occurred_at=clock.now(),
+        channel=LookupChannel.API if token is not None else LookupChannel.WEB,
+        user=actor if is_person and getattr(actor, "pk", None) else None,
+        token=token,
+        actor_label=label[:150],
+        unit=unit,
+        subject_id=subject_id,
+        subject_name=subject_name[:200],
+        subject_kind=subject_kind[:20],
+        subject_code_masked=subject_code_masked[:40],
+        what=what[:100],
+        purpose_code=purpose.code,
+        purpose_label=purpose.label,
+        purpose_basis=purpose.basis[:300],
+        case_reference=reference,
+    )
+    event = audit_record(
+        actor=TokenActor.of(token) if token is not None else actor,
+        action=action,
+        object_type="subjects.Subject",
+        object_id=str(subject_id),
+        summary=f"{what}：{subject_name}（事由：{purpose.label}；编号：{reference}）"[:300],
+        after={
+            "purpose": purpose.label,
+            "purpose_code": purpose.code,
+            "case_reference": reference,
+            "lookup": lookup.pk,
+            "unit": unit.code if unit else None,
+            "purposes_version": lookup_purposes().version,
+        },
+    )
+    Lookup.objects.filter(pk=lookup.pk).update(audit_seq=event.seq)
+    lookup.audit_seq = event.seq
+    return lookup
+
+
+@transaction.atomic
+def lookup_review(*, lookup: Lookup, outcome: str, note: str, actor: Any) -> Lookup:
+    """The auditor's conclusion on one look-up: 合规, or 存疑 with a note saying why."""
+    require_role(actor, Role.AUDITOR)
+    if outcome not in (LookupReview.APPROVED, LookupReview.QUESTIONED):
+        raise XinyongError(ErrorCode.BAD_CHOICE, "审查结论只能是“合规”或“存疑”。")
+    text = " ".join(str(note or "").split())
+    if outcome == LookupReview.QUESTIONED and not text:
+        raise XinyongError(ErrorCode.REQUIRED, "结论为“存疑”时请写明审查意见。")
+    if len(text) > REVIEW_NOTE_MAX_LENGTH:
+        raise XinyongError(ErrorCode.TOO_LONG, f"审查意见最多{REVIEW_NOTE_MAX_LENGTH}个字，实际{len(text)}个字。")
+    locked = Lookup.objects.select_for_update().get(pk=lookup.pk)
+    before = {"review": locked.review, "review_note": locked.review_note}
+    locked.review = outcome
+    locked.review_note = text
+    locked.reviewed_by = actor if getattr(actor, "pk", None) else None
+    locked.reviewed_at = clock.now()
+    locked.save(update_fields=["review", "review_note", "reviewed_by", "reviewed_at"])
+    audit_record(
+        actor=actor,
+        action="access.lookup_reviewed",
+        obj=locked,
+        summary=f"审查查询登记 {locked.pk}（{locked.actor_label} 查询 {locked.subject_name}）："
+        f"{locked.get_review_display()}{('，' + text) if text else ''}"[:300],
+        before=before,
+        after={"review": outcome, "review_note": text},
+    )
+    return locked
