@@ -299,3 +299,20 @@ def test_verify_time_grows_linearly() -> None:
     large = _best_of_three(lambda: audit_verify())
     # Four times the events: about four times the time (chunked, one pass); a quadratic walk would take 16.
     assert large / small < 8, (small, large)
+
+
+def test_deploy_check_wants_the_audit_key_apart_from_the_data(settings: Any, tmp_path: Path) -> None:
+    from xinyong.audit.checks import audit_key_kept_apart
+
+    settings.XINYONG_AUDIT_KEY = ""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.XINYONG_AUDIT_KEY_FILE = tmp_path / "data" / "audit_key"
+    assert [w.id for w in audit_key_kept_apart()] == ["xinyong_audit.W001"]
+    apart = tmp_path / "etc" / "audit_key"
+    keys.write_key_file(apart, keys.new_secret())
+    settings.XINYONG_AUDIT_KEY_FILE = apart
+    assert audit_key_kept_apart() == []
+    apart.chmod(0o644)
+    assert [w.id for w in audit_key_kept_apart()] == ["xinyong_audit.W002"]
+    settings.XINYONG_AUDIT_KEY = "k" * 40
+    assert audit_key_kept_apart() == []
