@@ -27,8 +27,9 @@ def frozen_now() -> Iterator[Any]:
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings: Any, tmp_path: Any) -> None:
+def _data_folders(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.XINYONG_AUDIT_ANCHOR_DIR = tmp_path / "anchors"
     # Test users need no key stretching: PBKDF2's million rounds cost most of a fixture that makes users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

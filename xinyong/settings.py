@@ -29,6 +29,13 @@ def _embedded_secret_key() -> str:
     return key_file.read_text(encoding="utf-8").strip()
 
 
+# The audit trail's key (HMAC of every event, Ed25519 signature of anchors) lives outside the database:
+# XINYONG_AUDIT_KEY itself, or a file (by default generated once into the data folder; production keeps it
+# elsewhere). Anchors, signed checkpoints of the chain's head, are written to a folder outside the database.
+XINYONG_AUDIT_KEY = os.environ.get("XINYONG_AUDIT_KEY", "")
+XINYONG_AUDIT_KEY_FILE = Path(os.environ.get("XINYONG_AUDIT_KEY_FILE") or DATA_DIR / "audit_key")
+XINYONG_AUDIT_ANCHOR_DIR = Path(os.environ.get("XINYONG_AUDIT_ANCHOR_DIR") or DATA_DIR / "anchors")
+
 DEBUG = _env_bool("DEBUG")
 SECRET_KEY = os.environ.get("SECRET_KEY") or _embedded_secret_key()
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]

@@ -35,11 +35,14 @@ class AuditEvent(models.Model):
 
 
 class AuditHead(models.Model):
-    """The latest seq and hash, so that deleting the newest events is detected too."""
+    """The latest seq and hash, so that deleting the newest events is detected too (moving the head back with them
+    is found by the anchors). `key_id` names the audit key the chain is hashed with: a server started with another
+    key refuses to write rather than fork the chain into two keys."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=16, blank=True, default="")
 
     class Meta:
         verbose_name = "审计链头"

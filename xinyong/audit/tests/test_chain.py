@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import itertools
 import subprocess
 import sys
@@ -63,7 +64,7 @@ def test_deleted_newest_event_is_detected() -> None:
 
 
 @pytest.mark.django_db
-def test_rewritten_hash_does_not_hide_an_edit() -> None:
+def test_an_edit_rehashed_without_the_key_is_detected_at_the_edited_event() -> None:
     _write_events(4)
     event = AuditEvent.objects.get(seq=2)
     fields = chain.hashed_fields(
@@ -71,10 +72,15 @@ def test_rewritten_hash_does_not_hide_an_edit() -> None:
         object_type=event.object_type, object_id=event.object_id, summary="改过的摘要", before=event.before,
         after=event.after, request_id=event.request_id, ip=event.ip,
     )
-    AuditEvent.objects.filter(seq=2).update(summary="改过的摘要", hash=chain.event_hash(event.prev_hash, fields))
-    broken = audit_verify()
-    # The edited event now hashes right, so the break shows at the next event, whose link no longer matches.
-    assert broken is not None and broken.seq == 3
+    # The writer knows the algorithm, not the key: a plain SHA-256 (the old algorithm) and a guessed key both fail.
+    for forged in (
+        hashlib.sha256((event.prev_hash + "\n" + chain.canonical(fields)).encode()).hexdigest(),
+        chain.EventMac(b"g" * 32)(event.prev_hash, fields),
+    ):
+        AuditEvent.objects.filter(seq=2).update(summary="改过的摘要", hash=forged)
+        broken = audit_verify()
+        assert broken is not None and broken.seq == 2
+        assert "重新计算过哈希" in broken.reason
 
 
 @pytest.mark.django_db(transaction=True)
@@ -98,17 +104,45 @@ def test_service_write_and_its_event_share_one_transaction() -> None:
 
 
 def test_find_break_on_plain_values() -> None:
+    mac = chain.EventMac(b"k" * 32)
     events: list[Any] = []
     prev = chain.GENESIS
     for seq in (1, 2, 3):
         fields = {"seq": seq, "action": "a"}
-        digest = chain.event_hash(prev, fields)
+        digest = mac(prev, fields)
         events.append(chain.ChainedEvent(seq=seq, fields=fields, prev_hash=prev, hash=digest))
         prev = digest
-    assert chain.find_break(events, head_seq=3, head_hash=prev) is None
-    assert chain.find_break(events[:2], head_seq=3, head_hash=prev) is not None
+    assert chain.find_break(events, mac=mac, head_seq=3, head_hash=prev) is None
+    assert chain.find_break(events[:2], mac=mac, head_seq=3, head_hash=prev) is not None
     swapped = [events[0], events[2]]
-    assert chain.find_break(swapped, head_seq=3, head_hash=prev) is not None
+    assert chain.find_break(swapped, mac=mac, head_seq=3, head_hash=prev) is not None
+    # Another key: every event fails, the first one first.
+    other = chain.EventMac(b"o" * 32)
+    assert chain.find_break(events, mac=other, head_seq=3, head_hash=prev) == chain.Break(
+        1, "事件 #1 的内容与其哈希不符（已被篡改或重新计算过哈希）"
+    )
+
+
+def test_find_break_against_checkpoints_on_plain_values() -> None:
+    mac = chain.EventMac(b"k" * 32)
+    events: list[Any] = []
+    prev = chain.GENESIS
+    for seq in range(1, 6):
+        fields = {"seq": seq}
+        digest = mac(prev, fields)
+        events.append(chain.ChainedEvent(seq=seq, fields=fields, prev_hash=prev, hash=digest))
+        prev = digest
+    at3 = chain.Checkpoint(seq=3, hash=events[2].hash, label="锚点甲")
+    assert chain.find_break(events, mac=mac, head_seq=5, head_hash=prev, checkpoints=[at3]) is None
+    # Truncated to #2 with the head moved back: consistent alone, not against the checkpoint of #3.
+    cut = chain.find_break(events[:2], mac=mac, head_seq=2, head_hash=events[1].hash)
+    assert cut is None
+    cut = chain.find_break(events[:2], mac=mac, head_seq=2, head_hash=events[1].hash, checkpoints=[at3])
+    assert cut is not None and cut.seq == 3 and "锚点甲记录了事件 #3" in cut.reason and "截断" in cut.reason
+    # A checkpoint of another chain at #3 (a restore of different data, or a rewrite by a key holder).
+    other = chain.Checkpoint(seq=3, hash="f" * 64, label="锚点乙")
+    forked = chain.find_break(events, mac=mac, head_seq=5, head_hash=prev, checkpoints=[other])
+    assert forked is not None and forked.seq == 3 and "锚点乙" in forked.reason
 
 
 @pytest.mark.django_db(transaction=True)

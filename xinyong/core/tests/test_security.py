@@ -72,6 +72,12 @@ def _deploy_check(tmp_path: Path, **overrides: str) -> subprocess.CompletedProce
             "XINYONG_CACHE": "database",
         }
     )
+    # The audit key kept apart from the data folder, readable by its owner only.
+    key_file = tmp_path / "etc" / "audit_key"
+    key_file.parent.mkdir(exist_ok=True)
+    key_file.write_text("deploy-check-audit-key-" + "Hq4Lw8Rt2Vn6Xc0Bm5Kz9Pj3", encoding="utf-8")
+    key_file.chmod(0o600)
+    env["XINYONG_AUDIT_KEY_FILE"] = str(key_file)
     env.update(overrides)
     return subprocess.run(
         [sys.executable, "-m", "xinyong.cli", "check", "--deploy", "--fail-level", "WARNING"],
@@ -93,6 +99,8 @@ def test_check_deploy_names_what_is_missing_without_https_or_with_a_weak_key(tmp
         assert code in plain.stderr + plain.stdout
     weak = _deploy_check(tmp_path, SECRET_KEY="x", DEBUG="1")
     assert "security.W009" in weak.stderr + weak.stdout and "security.W018" in weak.stderr + weak.stdout
+    key_in_data = _deploy_check(tmp_path, XINYONG_AUDIT_KEY_FILE="")
+    assert key_in_data.returncode != 0 and "xinyong_audit.W001" in key_in_data.stderr + key_in_data.stdout
 
 
 def test_an_operator_may_turn_preload_off_without_a_warning(tmp_path: Path) -> None:
