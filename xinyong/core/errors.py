@@ -63,6 +63,8 @@ class ErrorCode(StrEnum):
     NO_LEGAL_BASIS = "E_NO_LEGAL_BASIS"
     # permissions
     FORBIDDEN = "E_FORBIDDEN"
+    # accounts: a password that the policy refuses
+    WEAK_PASSWORD = "E_WEAK_PASSWORD"
     # protection of the public pages and API
     RATE_LIMITED = "E_RATE_LIMITED"
     # the database is held by another writer (SQLite)
