@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class OrgConfig(AppConfig):
     name = "xinyong.org"
     verbose_name = "组织机构"
+
+    def ready(self) -> None:
+        from xinyong.org import login_audit
+
+        login_audit.connect()

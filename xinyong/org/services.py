@@ -7,9 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from axes.models import AccessAttempt
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
 from xinyong.audit.services import audit_record, snapshot
+from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.org.login_audit import UNLOCKED
+from xinyong.org.logins import normalize_address
 from xinyong.org.models import LiaisonOfficer, Position, Role, RoleGrant, Unit, User
 
 BUNDLED_CONFIG = Path(__file__).resolve().parent / "rules" / "ligang_2020.yaml"
@@ -135,6 +142,8 @@ def user_create(
     actor: Any,
     is_staff: bool = False,
 ) -> User:
+    """A user with roles. The password is one a person chose, so the password policy applies to it."""
+    password_check(password=password, user=User(username=username, display_name=display_name))
     user = User.objects.create_user(
         username=username, password=password, display_name=display_name, unit=unit, is_staff=is_staff
     )
@@ -152,3 +161,58 @@ def user_create(
         },
     )
     return user
+
+
+def password_check(*, password: str, user: User | None = None) -> None:
+    """Refuse a password the policy (AUTH_PASSWORD_VALIDATORS) does not accept, with every reason."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise XinyongError(ErrorCode.WEAK_PASSWORD, "密码不符合要求：" + "；".join(exc.messages)) from exc
+
+
+@transaction.atomic
+def login_unlock(*, actor: Any, username: str | None = None, address: str | None = None) -> int:
+    """Lift the login locks of an account (its failures from every address) or of an address (every account's
+    failures from it): the failed-login counts behind them are cleared. Returns how many counts were cleared;
+    clearing nothing changes nothing and is not recorded."""
+    if not username and not address:
+        raise XinyongError(ErrorCode.REQUIRED, "请指定要解除锁定的用户名或地址。")
+    condition = Q()
+    if username:
+        condition |= Q(username=username)
+    if address:
+        normalized = normalize_address(address)
+        if normalized is None:
+            raise XinyongError(ErrorCode.BAD_FORMAT, f"地址格式不正确：{address}（应为 IPv4 或 IPv6 地址）")
+        condition |= Q(ip_address=normalized)
+        address = normalized
+    target = "、".join(part for part in (f"用户名 {username}" if username else "", f"地址 {address}" if address else "") if part)
+    return _attempts_clear(AccessAttempt.objects.filter(condition), actor=actor, target=target,
+                           after={"username": username, "address": address})
+
+
+@transaction.atomic
+def login_attempts_clear(*, attempts: QuerySet[AccessAttempt], actor: Any) -> int:
+    """Clear chosen failed-login counts (the admin's delete), lifting the locks they hold."""
+    rows = list(attempts.values_list("username", "ip_address"))
+    usernames = sorted({u for u, _ in rows if u})
+    addresses = sorted({a for _, a in rows if a})
+    target = "、".join([*(f"用户名 {u}" for u in usernames), *(f"地址 {a}" for a in addresses)])
+    return _attempts_clear(attempts, actor=actor, target=target,
+                           after={"usernames": usernames, "addresses": addresses})
+
+
+def _attempts_clear(attempts: QuerySet[AccessAttempt], *, actor: Any, target: str, after: dict[str, Any]) -> int:
+    failures = sum(attempts.values_list("failures_since_start", flat=True))
+    _, deleted = attempts.delete()
+    count = deleted.get(AccessAttempt._meta.label, 0)
+    if count:
+        audit_record(
+            actor=actor,
+            action=UNLOCKED,
+            object_type="axes.AccessAttempt",
+            summary=f"解除登录锁定：{target}（清除失败登录 {failures} 次）",
+            after={**after, "cleared_rows": count, "cleared_failures": failures},
+        )
+    return failures if count else 0
