@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "xinyong.portal",
     "xinyong.lists",
     "xinyong.ops",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "xinyong.audit.middleware.RequestContextMiddleware",
+    # Last, as django-axes asks: it turns a login refused for lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "xinyong.urls"
@@ -124,10 +128,51 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
+# The password policy, with Chinese messages: Django admin, `changepassword`, `createsuperuser` and the
+# user_create service apply it wherever a person chooses a password.
+XINYONG_PASSWORD_MIN_LENGTH = int(os.environ.get("XINYONG_PASSWORD_MIN_LENGTH", "12"))
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {
+        "NAME": "xinyong.org.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": XINYONG_PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "xinyong.org.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "xinyong.org.passwords.CommonPasswordValidator"},
+    {"NAME": "xinyong.org.passwords.UserAttributeSimilarityValidator"},
 ]
+
+# Login protection (django-axes): failed logins are counted in the database (shared by every server process)
+# per account and per client address; either reaching its limit within the cool-off locks logins of that
+# account or from that address until the cool-off has passed since the failure that locked it (refused
+# attempts during the lock do not prolong it). An office behind one NAT address shares the address's count,
+# hence its larger limit. xinyong.access.logins holds the pieces; `xinyong login` lists and lifts locks.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+XINYONG_LOGIN_FAILURE_LIMIT = int(os.environ.get("XINYONG_LOGIN_FAILURE_LIMIT", "5"))
+XINYONG_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("XINYONG_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+XINYONG_LOGIN_COOLOFF_MINUTES = int(os.environ.get("XINYONG_LOGIN_COOLOFF_MINUTES", "15"))
+for _name, _value in (
+    ("XINYONG_LOGIN_FAILURE_LIMIT", XINYONG_LOGIN_FAILURE_LIMIT),
+    ("XINYONG_LOGIN_ADDRESS_FAILURE_LIMIT", XINYONG_LOGIN_ADDRESS_FAILURE_LIMIT),
+    ("XINYONG_LOGIN_COOLOFF_MINUTES", XINYONG_LOGIN_COOLOFF_MINUTES),
+):
+    if _value < 1:
+        raise ValueError(f"{_name} must be at least 1, not {_value}")
+AXES_HANDLER = "xinyong.access.logins.LoginAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = XINYONG_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=XINYONG_LOGIN_COOLOFF_MINUTES)
+AXES_RESET_ON_SUCCESS = _env_bool("XINYONG_LOGIN_RESET_ON_SUCCESS", True)
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "xinyong.access.logins.login_address"
+AXES_LOCKOUT_CALLABLE = "xinyong.web.views.login_locked_out"
+# The audit trail records logins and logouts; axes' own access log would keep the same facts a second time.
+AXES_DISABLE_ACCESS_LOG = True
+# Locks are lifted through xinyong.org's admin page and `xinyong login unlock`, both audited.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -30,6 +30,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
 from xinyong.access.tokens import active_token_id, bearer_secret
+from xinyong.core.addresses import client_address
 from xinyong.core.errors import ErrorCode
 
 logger = logging.getLogger(__name__)
@@ -69,20 +70,6 @@ def decide(stored: float | None, now: float, limit: Limit) -> Decision:
     if ahead > limit.tolerance:
         return Decision(False, arrival, ahead - limit.tolerance)
     return Decision(True, arrival + limit.interval, 0.0)
-
-
-def client_address(request: HttpRequest, trusted_proxies: int) -> str:
-    """The client's address; behind `trusted_proxies` reverse proxies, the one the outermost of them saw.
-
-    Each proxy appends the address it received the request from to X-Forwarded-For, so only the last
-    `trusted_proxies` entries are facts; anything before them is whatever the client chose to send.
-    """
-    remote = request.META.get("REMOTE_ADDR", "") or ""
-    if trusted_proxies > 0:
-        hops = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(hops) >= trusted_proxies:
-            remote = hops[-trusted_proxies]
-    return remote
 
 
 def _address_key(address: str) -> str:

@@ -1,4 +1,5 @@
-"""Writes of access: the register of look-ups of internal data (查询使用登记) and its review by the auditor.
+"""Writes of access: the register of look-ups of internal data (查询使用登记) and its review by the auditor;
+lifting login locks.
 
 A look-up is registered, with its audit event, before anything is shown; the register is what the auditor (纪检)
 reviews, and a review is audited too.
@@ -8,8 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.models import AccessAttempt
 from django.db import transaction
+from django.db.models import Q, QuerySet
 
+from xinyong.access.login_audit import UNLOCKED
+from xinyong.access.logins import normalize_address
 from xinyong.access.models import ApiToken, Lookup, LookupChannel, LookupReview
 from xinyong.access.purposes import clean_case_reference, lookup_purposes, purpose_of
 from xinyong.access.tokens import TokenActor
@@ -108,3 +113,50 @@ def lookup_review(*, lookup: Lookup, outcome: str, note: str, actor: Any) -> Loo
         after={"review": outcome, "review_note": text},
     )
     return locked
+
+
+@transaction.atomic
+def login_unlock(*, actor: Any, username: str | None = None, address: str | None = None) -> int:
+    """Lift the login locks of an account (its failures from every address) or of an address (every account's
+    failures from it): the failed-login counts behind them are cleared. Returns how many counts were cleared;
+    clearing nothing changes nothing and is not recorded."""
+    if not username and not address:
+        raise XinyongError(ErrorCode.REQUIRED, "请指定要解除锁定的用户名或地址。")
+    condition = Q()
+    if username:
+        condition |= Q(username=username)
+    if address:
+        normalized = normalize_address(address)
+        if normalized is None:
+            raise XinyongError(ErrorCode.BAD_FORMAT, f"地址格式不正确：{address}（应为 IPv4 或 IPv6 地址）")
+        condition |= Q(ip_address=normalized)
+        address = normalized
+    target = "、".join(part for part in (f"用户名 {username}" if username else "", f"地址 {address}" if address else "") if part)
+    return _attempts_clear(AccessAttempt.objects.filter(condition), actor=actor, target=target,
+                           after={"username": username, "address": address})
+
+
+@transaction.atomic
+def login_attempts_clear(*, attempts: QuerySet[AccessAttempt], actor: Any) -> int:
+    """Clear chosen failed-login counts (the admin's delete), lifting the locks they hold."""
+    rows = list(attempts.values_list("username", "ip_address"))
+    usernames = sorted({u for u, _ in rows if u})
+    addresses = sorted({a for _, a in rows if a})
+    target = "、".join([*(f"用户名 {u}" for u in usernames), *(f"地址 {a}" for a in addresses)])
+    return _attempts_clear(attempts, actor=actor, target=target,
+                           after={"usernames": usernames, "addresses": addresses})
+
+
+def _attempts_clear(attempts: QuerySet[AccessAttempt], *, actor: Any, target: str, after: dict[str, Any]) -> int:
+    failures = sum(attempts.values_list("failures_since_start", flat=True))
+    _, deleted = attempts.delete()
+    count = deleted.get(AccessAttempt._meta.label, 0)
+    if count:
+        audit_record(
+            actor=actor,
+            action=UNLOCKED,
+            object_type="axes.AccessAttempt",
+            summary=f"解除登录锁定：{target}（清除失败登录 {failures} 次）",
+            after={**after, "cleared_rows": count, "cleared_failures": failures},
+        )
+    return failures if count else 0

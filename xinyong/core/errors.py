@@ -68,6 +68,8 @@ class ErrorCode(StrEnum):
     AUTHORITY_NOT_ALLOWED = "E_AUTHORITY_NOT_ALLOWED"
     # review before publication: a batch not (or no longer) waiting for review
     REVIEW_STATE = "E_REVIEW_STATE"
+    # accounts: a password that the policy refuses
+    WEAK_PASSWORD = "E_WEAK_PASSWORD"
     # protection of the public pages and API
     RATE_LIMITED = "E_RATE_LIMITED"
     # the database is held by another writer (SQLite)

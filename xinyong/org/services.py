@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from xinyong.audit.services import audit_record, snapshot
+from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.org.authority import entry_problems
 from xinyong.org.models import LiaisonOfficer, Position, Role, RoleGrant, Unit, User
 
@@ -174,6 +177,8 @@ def user_create(
     actor: Any,
     is_staff: bool = False,
 ) -> User:
+    """A user with roles. The password is one a person chose, so the password policy applies to it."""
+    password_check(password=password, user=User(username=username, display_name=display_name))
     user = User.objects.create_user(
         username=username, password=password, display_name=display_name, unit=unit, is_staff=is_staff
     )
@@ -191,3 +196,11 @@ def user_create(
         },
     )
     return user
+
+
+def password_check(*, password: str, user: User | None = None) -> None:
+    """Refuse a password the policy (AUTH_PASSWORD_VALIDATORS) does not accept, with every reason."""
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise XinyongError(ErrorCode.WEAK_PASSWORD, "密码不符合要求：" + "；".join(exc.messages)) from exc

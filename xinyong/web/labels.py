@@ -13,6 +13,11 @@ ACTION_LABELS: Final[dict[str, str]] = {
     "org.liaison_ended": "联络员变更（离任）",
     "org.user_created": "创建用户",
     "org.review_policy_set": "设置须审核后公开的信息类别",
+    "login.succeeded": "登录成功",
+    "login.failed": "登录失败",
+    "login.locked_out": "登录锁定",
+    "login.unlocked": "解除登录锁定",
+    "login.logged_out": "退出登录",
     "catalog.category_created": "新建信息类别",
     "catalog.category_updated": "修改信息类别",
     "intake.batch_imported": "导入报送批次",
@@ -46,6 +51,7 @@ OBJECT_TYPE_LABELS: Final[dict[str, str]] = {
     "org.LiaisonOfficer": "联络员",
     "org.User": "用户",
     "org.Position": "领导小组职务",
+    "axes.AccessAttempt": "登录失败记录",
     "catalog.Category": "信息类别",
     "intake.Batch": "报送批次",
     "intake.RejectedRow": "待更正数据",
@@ -68,7 +74,10 @@ def object_type_label(object_type: str) -> str:
 
 
 def actor_label(label: str) -> str:
-    """An event's actor when the user row is gone or there was none: "system" reads 系统."""
+    """An event's actor when the user row is gone or there was none: "system" reads 系统, "anonymous" (a login
+    attempt before anyone is logged in) 未登录访问者."""
     if label == "system":
         return "系统"
+    if label == "anonymous":
+        return "未登录访问者"
     return label.removeprefix("user:")

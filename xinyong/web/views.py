@@ -5,15 +5,19 @@ Every view wears `section_view(...)`: login required, then the roles of its sect
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from axes.helpers import get_client_username
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
+from xinyong.access.logins import cool_off, locks_of
 from xinyong.access.pages import section_view, user_roles
 from xinyong.core.errors import XinyongError
 from xinyong.intake import selectors as intake_selectors
@@ -48,6 +52,32 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+def login_locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """AXES_LOCKOUT_CALLABLE: the answer to a login refused for lock-out (on /login/ and /admin/login/).
+
+    429 with Retry-After, as the public pages answer a client over its rate limit: the refusal is temporary and
+    says when to come back. (Axes hands the response it replaces; nothing of it is kept.)
+    """
+    now = timezone.now()
+    username = get_client_username(request, credentials)
+    locks = locks_of(username=username, address=getattr(request, "axes_ip_address", None), now=now)
+    until = max((lock.until for lock in locks), default=now + cool_off())
+    seconds = max(1, math.ceil((until - now).total_seconds()))
+    context = {
+        "by_account": any(lock.criterion == "username" for lock in locks),
+        "by_address": any(lock.criterion == "ip_address" for lock in locks),
+        "minutes": math.ceil(seconds / 60),
+        "until": timezone.localtime(until),
+    }
+    response = render(request, "web/locked_out.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    # The refusal is about this client at this moment: no cache may keep it for others.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @section_view("home")

@@ -11,8 +11,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client, RequestFactory
 
-from xinyong.access.ratelimit import Limit, client_address, decide
+from xinyong.access.ratelimit import Limit, decide
 from xinyong.access.tokens import token_create, token_revoke
+from xinyong.core.addresses import client_address
 from xinyong.org.models import Unit
 
 # ------------------------------------------------------------------------------------------------------------

@@ -271,9 +271,10 @@ def test_show_explains_a_record(reference_data: Any, tmp_path: Path) -> None:
 def test_admin_shows_publicity_read_only(reference_data: Any, tmp_path: Path) -> None:
     _import(tmp_path, "a.csv", [_penalty("澄综执罚〔2020〕41号", "2020-01-15")], "2020-01-20T10:00")
     record = _record("澄综执罚〔2020〕41号")
-    User.objects.create_superuser(username="root", password="a-Long-pass-9", email="")
+    root = User.objects.create_superuser(username="root", password="a-Long-pass-9", email="")
     client = Client()
-    assert client.login(username="root", password="a-Long-pass-9")
+    # force_login: Client.login calls authenticate() without the request that django-axes' backend needs.
+    client.force_login(root)
     with clock.frozen("2020-06-01T10:00:00+08:00"):
         listing = client.get("/admin/records/record/")
         page = client.get(f"/admin/records/record/{record.pk}/change/")
