@@ -228,3 +228,22 @@ def test_an_owner_row_after_a_refused_one_is_kept(owned: Record, tmp_path: Path,
     result = factories.import_penalties(tmp_path, department=office, actor=None, rows=[mine, theirs], name="m.csv")
     assert (result.accepted, result.created, [e["row"] for e in result.errors]) == (1, 1, [3])
     _unchanged(owned)
+
+
+def test_the_upload_page_of_another_department_holds_the_row_back(owned: Record, tmp_path: Path) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    office = factories.unit("jjfzk")
+    reporter = factories.make_user("rep_jjfzk", [("reporter", "jjfzk")])
+    path = factories.write_csv(tmp_path / "上传.csv", [_row(fact="被篡改 页面上传", reporter=office)])
+    client = Client()
+    client.force_login(reporter)
+    response = client.post(
+        reverse("web:intake_upload"),
+        {"category": "admin_penalty", "file": SimpleUploadedFile("上传.csv", path.read_bytes())},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert "E_NOT_OWNER" in html and "已由其他单位报送" in html and "市场监督管理中队" not in html
+    _unchanged(owned)
