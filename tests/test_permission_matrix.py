@@ -307,10 +307,7 @@ def test_page_gates(world: World, name: str) -> None:
         client = Client()
         if role != ANON:
             client.force_login(world.users[role])
-        if page.method == "POST":
-            response = client.post(url, page.data(world))
-        else:
-            response = client.get(url)
+        response = client.post(url, page.data(world)) if page.method == "POST" else client.get(url)
         assert response.status_code < 500, (name, role, response.status_code)
         outcomes[role] = not _refused(response, role)
     expected = {role: role in page.allowed for role in ROLES}

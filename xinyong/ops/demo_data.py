@@ -21,6 +21,7 @@ from xinyong.intake.services import import_file
 from xinyong.lists.monitoring import watches_add
 from xinyong.lists.services import check_subject, outcome_record
 from xinyong.org.models import Unit, User
+from xinyong.org.services import unit_review_set
 
 JIANGYIN = "320281"
 TOWNS = ["利港", "申港", "夏港", "璜土", "月城", "青阳", "华士", "周庄", "新桥", "长泾"]
@@ -157,6 +158,8 @@ def load_demo_data(
         counts["natural_person"] = result.accepted
         progress(f"自然人基础信息：{result.accepted} 条")
         counts.update(_decisions(gen, folder, orgs, people, units, decisions, today, calendar, progress))
+        counts["waiting_review"] = _waiting_for_review(gen, folder, orgs, people, units["zwfwzx"], today, calendar)
+        progress(f"待审核后公开的行政许可（政务服务中心）：{counts['waiting_review']} 条")
         counts["list_entries"] = _list_files(folder, orgs, units["jjfzk"], today)
     progress(f"红黑名单条目（经报送导入）：{counts['list_entries']} 条")
     counts.update(_monitoring_and_checks(orgs, units))
@@ -208,6 +211,23 @@ def _list_files(folder: Path, orgs: list[DemoCompany], unit: Unit, today: dt.dat
         path = _write_csv(folder, name, header, rows)
         accepted += import_file(path=path, category_code=category, department=unit, submitted_at=submitted).accepted
     return accepted
+
+
+def _waiting_for_review(
+    gen: DemoGenerator,
+    folder: Path,
+    orgs: list[DemoCompany],
+    people: list[DemoPerson],
+    unit: Unit,
+    today: dt.date,
+    calendar: workdays.WorkCalendar,
+) -> int:
+    """From now on the service centre's licences wait for its reviewer: today's file is in the review queue."""
+    unit_review_set(unit=unit, categories=["admin_license"], actor=None)
+    days = [calendar.add_workdays(today, -n) for n in (1, 2, 4, 6)]
+    rows = [_licence_row(gen, orgs, people, unit, day, 900 + n) for n, day in enumerate(days)]
+    path = _write_csv(folder, f"{unit.short_name}本周行政许可信息（待审核）.csv", LICENCE_HEADER, rows)
+    return import_file(path=path, category_code="admin_license", department=unit, submitted_at=_at(today, 9)).staged
 
 
 def _monitoring_and_checks(orgs: list[DemoCompany], units: dict[str, Unit]) -> dict[str, int]:
