@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from xinyong.audit.models import AuditEvent
 from xinyong.subjects.models import Subject
-from xinyong.subjects.selectors import PERSON_VIEWED_ACTION
+from xinyong.subjects.services import PERSON_VIEWED_ACTION
 from xinyong.web.tests import factories
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -112,13 +112,15 @@ def test_person_number_shows_after_the_purpose_is_registered(
     url = page.url
     page.get_by_role("button", name="登记事由并查看完整号码").click()
     expect(page.locator("#id_purpose")).to_have_attribute("required", "")  # the browser refuses an empty form
-    page.get_by_label("查询事由").fill("办理食品经营许可前的信用核查")
+    page.get_by_label("查询事由").select_option(label="行政许可审查")
+    page.get_by_label("案件或事项编号").fill("澄利政服受〔2026〕8号")
     page.get_by_role("button", name="登记事由并查看完整号码").click()
     expect(page.locator("#person-identifier")).to_contain_text(number)
     expect(page.locator("#person-identifier")).to_contain_text("本次查询已登记")
+    expect(page.locator("#person-identifier")).to_contain_text("行政许可审查")
     assert page.url == url  # swapped in place by htmx, not a full-page post
     event = AuditEvent.objects.get(action=PERSON_VIEWED_ACTION, object_id=str(person.pk))
-    assert event.after == {"purpose": "办理食品经营许可前的信用核查"}
+    assert (event.after["purpose_code"], event.after["case_reference"]) == ("licensing", "澄利政服受〔2026〕8号")
 
 
 def test_reporter_sees_only_their_unit(web_page: Page, live_server: Any, tmp_path: Path) -> None:
