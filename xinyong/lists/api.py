@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from xinyong.intake.api import ErrorOut, TokenAuth, _token, year_checked
+from xinyong.intake.api import ErrorOut, TokenAuth, _token, year_query
 from xinyong.intake.tokens import TokenActor
 from xinyong.lists.figures import check_figures
 from xinyong.lists.models import Matter
@@ -46,10 +46,10 @@ def post_check(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
 
 @router.get(
     "/figures",
-    response={200: dict[str, Any], 401: ErrorOut, 422: ErrorOut},
+    response={200: dict[str, Any], 400: ErrorOut, 401: ErrorOut},
     url_name="lists_figures",
     summary="本部门的联合奖惩核查统计（核查、命中、反馈、典型案例）",
 )
-def get_figures(request: HttpRequest, year: int) -> dict[str, Any]:
+def get_figures(request: HttpRequest, year: int = year_query()) -> dict[str, Any]:
     token = _token(request)
-    return check_figures(year=year_checked(year), department=token.department).as_dict()
+    return check_figures(year=year, department=token.department).as_dict()

@@ -14,7 +14,10 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
+from xinyong.core import clock
 from xinyong.core.errors import XinyongError
+from xinyong.core.params import int_param
+from xinyong.core.workdays import MAX_DECLARABLE_YEAR, MIN_DECLARABLE_YEAR
 from xinyong.org.models import Role
 from xinyong.subjects import selectors as subject_selectors
 from xinyong.web import labels
@@ -132,8 +135,14 @@ def subject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @section_view("calendar")
 def calendar(request: HttpRequest) -> HttpResponse:
-    raw = request.GET.get("year", "").strip()
-    year = int(raw) if raw.isdigit() and len(raw) <= 4 else None
+    year = int_param(
+        request.GET,
+        "year",
+        label="年份",
+        default=clock.today().year,
+        minimum=MIN_DECLARABLE_YEAR,
+        maximum=MAX_DECLARABLE_YEAR,
+    )
     return render(request, "web/calendar.html", {"cal": web_selectors.calendar_year(year=year)})
 
 

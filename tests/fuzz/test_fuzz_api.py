@@ -1,0 +1,151 @@
+"""Property-based fuzzing of the JSON API from its own OpenAPI description (schemathesis): no 5xx, ever.
+
+The description is read from the running app (`/api/v1/openapi.json`) and every operation is sent requests
+that fit it and requests that do not (schemathesis' positive and negative modes, its boundary "coverage" cases
+and its examples), through Django's real WSGI handler, on the real database of `world` (bundled reference data,
+demo data, a department token). A hook swaps in ids and codes that exist (own and other departments' records,
+batches, jobs, categories, subject codes) often enough that requests get past "not found"; the token is sent with
+most requests, and sometimes no token or a made-up one.
+
+Reproducible: derandomized Hypothesis (the same cases every run), `XINYONG_FUZZ_EXAMPLES` per operation and mode
+(default 25); set it higher for a longer run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from typing import Any
+from urllib.parse import quote
+
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+
+from tests.fuzz.conftest import World
+from tests.fuzz.tally import TALLY, describe
+from tests.fuzz.values import edge_ints, edge_text
+
+EXAMPLES = int(os.environ.get("XINYONG_FUZZ_EXAMPLES_API", os.environ.get("XINYONG_FUZZ_EXAMPLES", "25")))
+SUITE = "API fuzzing (schemathesis)"
+
+
+def _known(world: World, case: Any) -> st.SearchStrategy[Any]:
+    """The generated case as it is, with ids and codes that exist, and maybe an edge value in one parameter."""
+    existing = _existing(world, case)
+    edged = existing.flatmap(lambda known: _edged(known, path=False))
+    return st.one_of(st.just(case), existing, edged, edged, _edged(case, path=True))
+
+
+def _existing(world: World, case: Any) -> st.SearchStrategy[Any]:
+    """The case with path ids and codes (and the revoke body's record) that exist, own and other departments'."""
+    params = case.path_parameters or {}
+    swaps: dict[str, st.SearchStrategy[Any]] = {}
+    if "record_id" in params:
+        swaps["record_id"] = _mostly(world.own_records, world.other_records)
+    if "batch_id" in params:
+        swaps["batch_id"] = _mostly(world.own_batches, world.other_batches)
+    if "job_id" in params and world.own_jobs:
+        swaps["job_id"] = st.sampled_from(world.own_jobs)
+    if "category" in params:
+        swaps["category"] = st.sampled_from([*world.category_codes, "admin_penalty", "admin_penalty"])
+    if "code" in params:
+        swaps["code"] = st.sampled_from(world.subject_codes + world.person_codes)
+    if case.operation.path.endswith("/records/revoke") and isinstance(case.body, dict):
+        return st.one_of(
+            _mostly(world.own_records, world.other_records).map(
+                lambda pk: _with(case, "body", record_id=pk)
+            ),
+            st.sampled_from(world.document_numbers).map(
+                lambda key: _with(
+                    case, "body", record_id=None, category=key[0], document_number=key[1], authority_code=key[2]
+                )
+            ),
+        )
+    if not swaps:
+        return st.just(case)
+    return st.fixed_dictionaries(swaps).map(lambda values: _with(case, "path_parameters", **values))
+
+
+def _mostly(own: list[int], other: list[int]) -> st.SearchStrategy[int]:
+    """The token's own department's ids two times in three (they lead further), another's the third time."""
+    return st.one_of(st.sampled_from(own), st.sampled_from(own), st.sampled_from(other))
+
+
+def _edged(case: Any, *, path: bool) -> st.SearchStrategy[Any]:
+    """The case with one query (or path) parameter or top-level body field set to an edge value of its type."""
+    slots: list[tuple[str, str, str]] = []
+    for parameter in case.operation.iter_parameters():
+        if parameter.location.value == "query" or (path and parameter.location.value == "path"):
+            kind = json.dumps(parameter.definition.get("schema", {}))
+            slots.append((parameter.location.value, parameter.name, kind))
+    if isinstance(case.body, dict):
+        slots += [("body", name, json.dumps(type(value).__name__)) for name, value in case.body.items()]
+    if not slots:
+        return st.just(case)
+
+    def edge(slot: tuple[str, str, str]) -> st.SearchStrategy[Any]:
+        where, name, kind = slot
+        values = edge_ints() if "integer" in kind or '"int"' in kind else edge_text()
+        if where == "path":  # sent as it is in the URL: quoted, as schemathesis quotes what it generates
+            values = values.map(lambda value: quote(str(value), safe=""))
+        container = {"query": "query", "path": "path_parameters", "body": "body"}[where]
+        return values.map(lambda value: _with(case, container, **{name: value}))
+
+    return st.sampled_from(slots).flatmap(edge)
+
+
+def _with(case: Any, container: str, **values: Any) -> Any:
+    setattr(case, container, {**(getattr(case, container) or {}), **values})
+    return case
+
+
+def test_no_api_operation_answers_a_server_error(world: World) -> None:
+    from django.core.wsgi import get_wsgi_application
+
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 10, [op.label for op in operations]
+    failures: list[str] = []
+    with TALLY.timed(SUITE):
+        for operation in operations:
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                failure = _fuzz_operation(operation, mode, world)
+                if failure:
+                    failures.append(failure)
+    assert not failures, "\n\n".join(failures)
+    assert TALLY.server_errors[SUITE] == 0
+
+
+def _fuzz_operation(operation: Any, mode: GenerationMode, world: World) -> str | None:
+    strategy = operation.as_strategy(generation_mode=mode).flatmap(lambda case: _known(world, case))
+
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def run(case: Any) -> None:
+        headers = {"Authorization": f"Bearer {world.token}"}
+        # Now and then a made-up token: the answer must be 401, not a failure.
+        if zlib.crc32(repr((case.path_parameters, case.query, case.body)).encode()) % 10 == 0:
+            headers = {"Authorization": "Bearer xy_made-up-token"}
+        response = case.call(headers=headers)
+        TALLY.count(SUITE, response.status_code)
+        case.validate_response(response, checks=[not_a_server_error])
+
+    try:
+        run()
+    except Unsatisfiable:
+        # Nothing can be sent that breaks the description (an operation without parameters or body).
+        assert mode == GenerationMode.NEGATIVE and not operation.body and not list(operation.iter_parameters())
+    except (Exception, BaseExceptionGroup) as exc:  # one operation's failure must not hide the others'
+        return describe(f"{operation.label} ({mode.value})", exc)
+    return None
