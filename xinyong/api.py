@@ -230,6 +230,14 @@ def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja turns any failure to read a body into "Cannot parse request body": say what it was, in Chinese.
+    cause = exc.__cause__
+    if isinstance(cause, XinyongError):
+        return error_response(request, cause.code, cause.message)
+    if isinstance(cause, ValueError):  # not JSON, or not UTF-8
+        return error_response(
+            request, ApiErrorCode.BAD_REQUEST, "请求体不是有效的 JSON（UTF-8 编码），无法解析。", status=exc.status_code
+        )
     return error_response(request, ApiErrorCode.BAD_REQUEST, str(exc), status=exc.status_code)
 
 

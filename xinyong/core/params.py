@@ -16,6 +16,7 @@ URL (path or query string) before a view runs, and the API refuses it in a JSON 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
@@ -34,6 +35,8 @@ MAX_OFFSET: Final = 10_000_000
 MAX_ID: Final = 2**63 - 1
 # Free text in a query string (a search box): longer is refused, not cut.
 MAX_TEXT: Final = 200
+
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 class BadParameter(BadRequest):
@@ -147,7 +150,7 @@ def date_param(params: Mapping[str, str], name: str, *, label: str) -> dt.date |
         return None
     try:
         # Only YYYY-MM-DD: fromisoformat alone would also take 20201119 and 2020-W47-4.
-        value = dt.date.fromisoformat(raw) if len(raw) == 10 and raw[4:5] == "-" else None
+        value = dt.date.fromisoformat(raw) if _ISO_DATE.fullmatch(raw) else None
     except ValueError:
         value = None
     if value is None:
