@@ -194,3 +194,30 @@ def test_api_refuses_unstorable_text_in_a_json_body(
 def test_api_says_in_chinese_when_a_body_is_not_json(client: Client, token: dict[str, str]) -> None:
     response = client.post("/api/v1/records/revoke", b"{not json", content_type="application/json", **token)
     assert _refused(response, "不是有效的 JSON")["code"] == "E_BAD_REQUEST"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [("purpose", "事" * 301, "最多 300 个字"), ("name", "名" * 201, "最多 200 个字"), ("code", "9" * 31, "最多 30 个字")],
+)
+def test_check_api_refuses_text_longer_than_its_column(
+    client: Client, token: dict[str, str], field: str, value: str, words: str
+) -> None:
+    # Was: DataError "value too long for type character varying(300)" on PostgreSQL (500).
+    body = {"matter": "funds", "purpose": "资金申报审核", "name": "恒远机械", field: value}
+    response = client.post("/api/v1/lists/check", json.dumps(body), content_type="application/json", **token)
+    _refused(response, field, words)
+
+
+def test_the_check_service_refuses_what_its_log_cannot_hold(users: dict[str, User]) -> None:
+    # The same limits for the page and `xinyong check`, which reach the service without the API's schema.
+    from xinyong.core.errors import XinyongError
+    from xinyong.lists.services import check_subject
+
+    for kwargs, words in [
+        ({"purpose": "事" * 301, "name": "恒远机械"}, "查询事由最多300个字"),
+        ({"purpose": "审核", "name": "名" * 201}, "主体名称最多200个字"),
+        ({"purpose": "审核", "code": "9" * 31}, "最多30个字符"),
+    ]:
+        with pytest.raises(XinyongError, match=words):
+            check_subject(actor=users["handler"], matter="funds", **kwargs)

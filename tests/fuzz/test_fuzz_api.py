@@ -29,6 +29,7 @@ from schemathesis.checks import not_a_server_error
 from tests.fuzz.conftest import World
 from tests.fuzz.tally import TALLY, describe
 from tests.fuzz.values import edge_ints, edge_text
+from xinyong.lists.models import Matter
 
 EXAMPLES = int(os.environ.get("XINYONG_FUZZ_EXAMPLES_API", os.environ.get("XINYONG_FUZZ_EXAMPLES", "25")))
 SUITE = "API fuzzing (schemathesis)"
@@ -42,7 +43,8 @@ def _known(world: World, case: Any) -> st.SearchStrategy[Any]:
 
 
 def _existing(world: World, case: Any) -> st.SearchStrategy[Any]:
-    """The case with path ids and codes (and the revoke body's record) that exist, own and other departments'."""
+    """The case with path ids and codes that exist (own and other departments'), the revoke body's record, and the
+    check body's matter and code."""
     params = case.path_parameters or {}
     swaps: dict[str, st.SearchStrategy[Any]] = {}
     if "record_id" in params:
@@ -65,6 +67,10 @@ def _existing(world: World, case: Any) -> st.SearchStrategy[Any]:
                     case, "body", record_id=None, category=key[0], document_number=key[1], authority_code=key[2]
                 )
             ),
+        )
+    if case.operation.path.endswith("/lists/check") and isinstance(case.body, dict):
+        return st.tuples(st.sampled_from(Matter.values), st.sampled_from([None, *world.subject_codes])).map(
+            lambda pair: _with(case, "body", matter=pair[0], code=pair[1])
         )
     if not swaps:
         return st.just(case)

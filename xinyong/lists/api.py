@@ -6,22 +6,26 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from xinyong.intake.api import ErrorOut, TokenAuth, _token, year_query
 from xinyong.intake.tokens import TokenActor
 from xinyong.lists.figures import check_figures
-from xinyong.lists.models import Matter
-from xinyong.lists.services import check_subject
+from xinyong.lists.models import CheckLog, Matter
+from xinyong.lists.services import check_subject, column_length
 
 router = Router(tags=["联合奖惩"], auth=TokenAuth())
 
 
 class CheckIn(Schema):
-    matter: str
-    purpose: str
-    code: str | None = None
-    name: str | None = None
+    matter: str = Field(max_length=column_length(CheckLog, "matter"), description="办理事项编码，如 funds、procurement")
+    purpose: str = Field(
+        max_length=column_length(CheckLog, "purpose"), description="查询事由，如 2026年度办公设备采购供应商资格审查"
+    )
+    code: str | None = Field(
+        default=None, max_length=column_length(CheckLog, "query_code"), description="统一社会信用代码或身份证件号码"
+    )
+    name: str | None = Field(default=None, max_length=column_length(CheckLog, "query_name"), description="主体名称")
 
 
 @router.post(
