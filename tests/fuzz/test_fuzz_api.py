@@ -8,7 +8,7 @@ batches, jobs, categories, subject codes) often enough that requests get past "n
 most requests, and sometimes no token or a made-up one.
 
 Reproducible: derandomized Hypothesis (the same cases every run), `XINYONG_FUZZ_EXAMPLES` per operation and mode
-(default 25); set it higher for a longer run.
+(default 60); set it higher for a longer run.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from tests.fuzz.tally import TALLY, describe
 from tests.fuzz.values import edge_ints, edge_text
 from xinyong.lists.models import Matter
 
-EXAMPLES = int(os.environ.get("XINYONG_FUZZ_EXAMPLES_API", os.environ.get("XINYONG_FUZZ_EXAMPLES", "25")))
+EXAMPLES = int(os.environ.get("XINYONG_FUZZ_EXAMPLES", "60"))
 SUITE = "API fuzzing (schemathesis)"
 
 

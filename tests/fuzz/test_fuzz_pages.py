@@ -8,7 +8,7 @@ values for those parameters: big, negative and zero integers, years, dates real 
 garbage, unicode, NUL bytes, overlong strings, empty and repeated values, unknown parameters, and path ids that
 exist or are far out of range. A page may refuse (4xx) or re-show its form; it may not fail.
 
-Run time and reproducibility: each page gets `XINYONG_FUZZ_EXAMPLES` examples per role (default 12) under a
+Run time and reproducibility: each page gets `XINYONG_FUZZ_EXAMPLES` examples per role (default 30) under a
 fixed seed derived from the page and `XINYONG_FUZZ_SEED` (default 0), so CI sends the same requests every run and
 a failure seen there is replayed locally as it was. Raise both for a longer exploring run.
 """
@@ -33,7 +33,7 @@ from tests.fuzz.conftest import World
 from tests.fuzz.tally import TALLY, describe
 from tests.fuzz.values import edge_ints, edge_text
 
-EXAMPLES = int(os.environ.get("XINYONG_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("XINYONG_FUZZ_EXAMPLES", "30"))
 BASE_SEED = int(os.environ.get("XINYONG_FUZZ_SEED", "0"))
 SUITE = "page fuzzing"
 # Signed-in roles the staff pages are tried as (demo logins): credit-office admin, department reporter, handler.
