@@ -38,8 +38,10 @@ SUITE = "API fuzzing (schemathesis)"
 def _known(world: World, case: Any) -> st.SearchStrategy[Any]:
     """The generated case as it is, with ids and codes that exist, and maybe an edge value in one parameter."""
     existing = _existing(world, case)
-    edged = existing.flatmap(lambda known: _edged(known, path=False))
-    return st.one_of(st.just(case), existing, edged, edged, _edged(case, path=True))
+    # Edges first, then the ids and codes that exist: an edge value then lands where the request gets that far.
+    edged = _edged(case, path=False).flatmap(lambda mutated: _existing(world, mutated))
+    # Hypothesis leans to the first alternatives (they are the "simplest"): the ones that reach deepest come first.
+    return st.one_of(edged, existing, _edged(case, path=True), st.just(case))
 
 
 def _existing(world: World, case: Any) -> st.SearchStrategy[Any]:
@@ -83,7 +85,7 @@ def _mostly(own: list[int], other: list[int]) -> st.SearchStrategy[int]:
 
 
 def _edged(case: Any, *, path: bool) -> st.SearchStrategy[Any]:
-    """The case with one query (or path) parameter or top-level body field set to an edge value of its type."""
+    """The case with one to three query (or path) parameters or top-level body fields set to edge values."""
     slots: list[tuple[str, str, str]] = []
     for parameter in case.operation.iter_parameters():
         if parameter.location.value == "query" or (path and parameter.location.value == "path"):
@@ -94,15 +96,21 @@ def _edged(case: Any, *, path: bool) -> st.SearchStrategy[Any]:
     if not slots:
         return st.just(case)
 
-    def edge(slot: tuple[str, str, str]) -> st.SearchStrategy[Any]:
+    def edge(slot: tuple[str, str, str]) -> st.SearchStrategy[tuple[str, str, Any]]:
         where, name, kind = slot
         values = edge_ints() if "integer" in kind or '"int"' in kind else edge_text()
         if where == "path":  # sent as it is in the URL: quoted, as schemathesis quotes what it generates
             values = values.map(lambda value: quote(str(value), safe=""))
-        container = {"query": "query", "path": "path_parameters", "body": "body"}[where]
-        return values.map(lambda value: _with(case, container, **{name: value}))
+        return values.map(lambda value: (where, name, value))
 
-    return st.sampled_from(slots).flatmap(edge)
+    def apply(edges: list[tuple[str, str, Any]]) -> Any:
+        for where, name, value in edges:
+            _with(case, {"query": "query", "path": "path_parameters", "body": "body"}[where], **{name: value})
+        return case
+
+    # One slot or several at once: a value only hurts when the others let the request get that far.
+    chosen = st.lists(st.sampled_from(slots), min_size=1, max_size=3, unique=True)
+    return chosen.flatmap(lambda picked: st.tuples(*(edge(slot) for slot in picked))).map(lambda e: apply(list(e)))
 
 
 def _with(case: Any, container: str, **values: Any) -> Any:
