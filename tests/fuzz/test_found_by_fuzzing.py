@@ -97,6 +97,8 @@ def test_public_lists_refuse_a_nul_byte(client: Client) -> None:
 
 
 def test_a_nul_byte_anywhere_in_a_url_is_refused_before_the_view(client: Client, users: dict[str, User]) -> None:
+    assert "空字符" in _page(client.get("/batches/?q=%00"))  # signed out too: the page does not need a user
+    assert "空字符" in _page(client.get("/records/1%00/"))
     client.force_login(users["admin"])
     assert "空字符" in _page(client.get("/subjects/?q=%00"))
     assert "空字符" in _page(client.get("/batches/?%00=1"))
