@@ -18,10 +18,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Collection, Mapping
-from typing import Final
+from typing import Any, Final
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
+from ninja import Path, Query
 
 from xinyong.core.errors import ErrorCode
 
@@ -178,3 +179,18 @@ def text_param(
     if len(raw) > max_length:
         raise BadParameter(name, label, raw, f"最多 {max_length} 个字，收到 {len(raw)} 个字")
     return raw
+
+
+# -- the same bounds for the API (django-ninja declarations, so the OpenAPI description states them) -------------
+
+
+def year_query() -> Any:
+    return Query(..., ge=MIN_YEAR, le=MAX_YEAR, description=f"统计年度，{MIN_YEAR}—{MAX_YEAR}")
+
+
+def object_id(description: str) -> Any:
+    return Path(..., ge=1, le=MAX_ID, description=description)
+
+
+def category_path() -> Any:
+    return Path(..., max_length=64, description="信息类别编码，如 admin_penalty")

@@ -17,14 +17,13 @@ from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Field, File, Query, Router, Schema, Status
-from ninja import Path as PathParam
 from ninja.files import UploadedFile
 from ninja.security import HttpBearer
 
 from xinyong.catalog.selectors import category_in_force
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.core.params import MAX_ID, MAX_OFFSET, MAX_YEAR, MIN_YEAR
+from xinyong.core.params import MAX_OFFSET, category_path, object_id, year_query
 from xinyong.intake.jobs import import_job_fail_if_stale, import_job_submit, job_rows_read, upload_store
 from xinyong.intake.models import (
     ApiToken,
@@ -143,19 +142,6 @@ class BatchOut(Schema):
 
 
 # -- endpoints ---------------------------------------------------------------------------------------------
-
-
-# Query and path parameters shared with the other routers: bounded, so the OpenAPI description states the bounds.
-def year_query() -> Any:
-    return Query(..., ge=MIN_YEAR, le=MAX_YEAR, description=f"统计年度，{MIN_YEAR}—{MAX_YEAR}")
-
-
-def object_id(description: str) -> Any:
-    return PathParam(..., ge=1, le=MAX_ID, description=description)
-
-
-def category_path() -> Any:
-    return PathParam(..., max_length=64, description="信息类别编码，如 admin_penalty")
 
 
 @router.get(

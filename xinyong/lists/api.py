@@ -8,7 +8,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
-from xinyong.intake.api import ErrorOut, TokenAuth, _token, year_query
+from xinyong.core.params import year_query
+from xinyong.intake.api import ErrorOut, TokenAuth, _token
 from xinyong.intake.tokens import TokenActor
 from xinyong.lists.figures import check_figures
 from xinyong.lists.models import CheckLog, Matter

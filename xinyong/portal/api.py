@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 from ninja import Path as PathParam
 from ninja.errors import AuthenticationError, HttpError
 
-from xinyong.core.params import MAX_ID, MAX_PAGE
+from xinyong.core.params import MAX_PAGE, object_id
 from xinyong.intake.models import ApiToken
 from xinyong.intake.tokens import token_authenticate
 from xinyong.portal import selectors
@@ -341,9 +341,7 @@ def records(
     url_name="public_record",
     summary="一条公示信息",
 )
-def record(
-    request: HttpRequest, record_id: int = PathParam(..., ge=1, le=MAX_ID, description="信息编号")
-) -> dict[str, Any]:
+def record(request: HttpRequest, record_id: int = object_id("信息编号")) -> dict[str, Any]:
     try:
         page = selectors.record_page(record_id=record_id)
     except Record.DoesNotExist as exc:

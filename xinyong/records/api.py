@@ -13,8 +13,8 @@ from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.core.params import MAX_ID
-from xinyong.intake.api import ErrorOut, TokenAuth, object_id
+from xinyong.core.params import MAX_ID, object_id
+from xinyong.intake.api import ErrorOut, TokenAuth
 from xinyong.intake.models import ApiToken
 from xinyong.intake.tokens import TokenActor
 from xinyong.records.detail import RecordDetail, record_detail, record_missing, require_record_access
