@@ -17,9 +17,11 @@ from django.shortcuts import render
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
+from ninja.parser import Parser
 
 from xinyong.access.api import UNAUTHORIZED_MESSAGE, ApiErrorCode
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.core.params import BadParameter, unstorable_in
 from xinyong.intake.api import router as intake_router
 from xinyong.lists.api import router as lists_router
 from xinyong.portal.api import router as public_router
@@ -75,6 +77,20 @@ class LocalSwagger(Swagger):
         return render(request, self.template, context)
 
 
+class StorableJsonParser(Parser):
+    """JSON bodies as django-ninja reads them, refused (400) when they hold text the database cannot store."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        found = unstorable_in(data)
+        if found:
+            where, problem = found
+            raise XinyongError(
+                ErrorCode.BAD_PARAMETER, f"请求内容中“{where or '请求体'}”{problem}，无法保存；请去掉后重新发送。"
+            )
+        return data
+
+
 api = NinjaAPI(
     title="xinyong 公共信用信息平台 API",
     version="v1",
@@ -85,6 +101,7 @@ api = NinjaAPI(
         '出错时返回 `{"code": 错误代码, "message": 中文说明}`。'
     ),
     urls_namespace="api",
+    parser=StorableJsonParser(),
     openapi_url="/openapi.json",
     docs_url="/docs",
     # The validator badge of Swagger UI would call an outside service.
@@ -117,16 +134,69 @@ def _unauthorized(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
     return response
 
 
+# Where a refused value was, and why, in the words of the API's users (pydantic's own are English).
+_PLACES = {"query": "查询参数", "path": "路径参数", "body": "请求体", "header": "请求头", "form": "表单", "file": "文件"}
+_PROBLEMS: dict[str, str] = {
+    "missing": "缺少必填项",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "string_type": "应为文字",
+    "date_parsing": "应为有效的日期，格式如 2020-11-19",
+    "date_from_datetime_parsing": "应为有效的日期，格式如 2020-11-19",
+    "date_type": "应为有效的日期，格式如 2020-11-19",
+    "datetime_parsing": "应为有效的时间，格式如 2020-11-19T10:00:00+08:00",
+    "dict_type": "应为 JSON 对象",
+    "model_type": "应为 JSON 对象",
+    "model_attributes_type": "应为 JSON 对象",
+    "list_type": "应为列表",
+    "json_invalid": "不是有效的 JSON",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "应大于 {gt}",
+    "less_than_equal": "不能大于 {le}",
+    "less_than": "应小于 {lt}",
+    "string_too_long": "最多 {max_length} 个字",
+    "string_too_short": "至少 {min_length} 个字",
+    "too_long": "最多 {max_length} 项",
+    "too_short": "至少 {min_length} 项",
+}
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in _PLACES:
+        place, rest = _PLACES[parts[0]], parts[1:]
+        return f"{place} {'.'.join(rest)}" if rest else place
+    return ".".join(parts)
+
+
+def _problem(error: dict[str, Any]) -> str:
+    kind, ctx = str(error.get("type", "")), error.get("ctx") or {}
+    if kind == "value_error" and ctx.get("error"):
+        return str(ctx["error"])
+    template = _PROBLEMS.get(kind)
+    if template is None:
+        return f"不符合要求（{error.get('msg', kind)}）"
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return template
+
+
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    details = [
-        {"where": ".".join(str(part) for part in error.get("loc", ())), "problem": str(error.get("msg", ""))}
-        for error in exc.errors
-    ]
+    details = [{"where": _where(tuple(error.get("loc", ()))), "problem": _problem(error)} for error in exc.errors]
     where = "；".join(f"{d['where']}：{d['problem']}" for d in details[:5])
     return error_response(
         request, ApiErrorCode.BAD_REQUEST, f"请求内容不符合接口要求：{where}", details=details
     )
+
+
+@api.exception_handler(BadParameter)
+def _bad_parameter(request: HttpRequest, exc: BadParameter) -> HttpResponse:
+    return error_response(request, ErrorCode.BAD_PARAMETER, exc.message)
 
 
 @api.exception_handler(Http404)
@@ -146,6 +216,14 @@ def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja turns any failure to read a body into "Cannot parse request body": say what it was, in Chinese.
+    cause = exc.__cause__
+    if isinstance(cause, XinyongError):
+        return error_response(request, cause.code, cause.message)
+    if isinstance(cause, ValueError):  # not JSON, or not UTF-8
+        return error_response(
+            request, ApiErrorCode.BAD_REQUEST, "请求体不是有效的 JSON（UTF-8 编码），无法解析。", status=exc.status_code
+        )
     return error_response(request, ApiErrorCode.BAD_REQUEST, str(exc), status=exc.status_code)
 
 

@@ -20,6 +20,8 @@ class ErrorCode(StrEnum):
     BAD_CHOICE = "E_BAD_CHOICE"
     BAD_FORMAT = "E_BAD_FORMAT"
     DATE_ORDER = "E_DATE_ORDER"
+    # a query parameter of a page or of the API that is malformed or out of range
+    BAD_PARAMETER = "E_BAD_PARAMETER"
     # identifiers
     USCC_LENGTH = "E_USCC_LENGTH"
     USCC_CHARS = "E_USCC_CHARS"

@@ -16,8 +16,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from ninja import Field, File, Router, Schema, Status
-from ninja.errors import HttpError
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from xinyong.access.api import ErrorOut, TokenAuth, request_token
@@ -25,6 +24,7 @@ from xinyong.access.models import ApiToken, TokenScope
 from xinyong.catalog.selectors import category_in_force
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.core.params import MAX_OFFSET, category_path, object_id, year_query
 from xinyong.intake.jobs import import_job_fail_if_stale, import_job_submit, job_rows_read, upload_store
 from xinyong.intake.models import (
     Batch,
@@ -135,21 +135,14 @@ class BatchOut(Schema):
 # -- endpoints ---------------------------------------------------------------------------------------------
 
 
-def year_checked(year: int) -> int:
-    """A statistics year from a query string, refused with 422 outside 2000–2100."""
-    if not 2000 <= year <= 2100:
-        raise HttpError(422, f"年份 {year} 不在有效范围内")
-    return year
-
-
 @router.get(
     "/jobs/{job_id}",
-    response={200: JobOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: JobOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="intake_job",
     auth=TokenAuth(TokenScope.SUBMIT, TokenScope.READ),
     summary="查询导入任务的进度和结果",
 )
-def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
+def get_job(request: HttpRequest, job_id: int = object_id("导入任务编号")) -> dict[str, Any]:
     token = request_token(request)
     job = (
         ImportJob.objects.select_related("department")
@@ -164,25 +157,30 @@ def get_job(request: HttpRequest, job_id: int) -> dict[str, Any]:
 
 @router.get(
     "/quality",
-    response={200: dict[str, Any], 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: dict[str, Any], 400: ErrorOut, 401: ErrorOut, 403: ErrorOut},
     url_name="intake_quality",
     auth=TokenAuth(TokenScope.READ),
     summary="本部门的归集质量（考核指标三、1–3）",
 )
-def get_quality(request: HttpRequest, year: int) -> dict[str, Any]:
+def get_quality(request: HttpRequest, year: int = year_query()) -> dict[str, Any]:
     """Coverage, non-compliance rate and late items of the token's department for a year, with the reasons."""
     token = request_token(request)
-    return department_quality(unit=token.department, year=year_checked(year)).as_dict()
+    return department_quality(unit=token.department, year=year).as_dict()
 
 
 @router.get(
     "/batches/{batch_id}",
-    response={200: BatchOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: BatchOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="intake_batch",
     auth=TokenAuth(TokenScope.SUBMIT, TokenScope.READ),
     summary="查询报送批次的统计和未通过校验的数据",
 )
-def get_batch(request: HttpRequest, batch_id: int, offset: int = 0, limit: int = 500) -> dict[str, Any]:
+def get_batch(
+    request: HttpRequest,
+    batch_id: int = object_id("报送批次编号"),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description="从第几条未通过校验的数据起（从 0 开始）"),
+    limit: int = Query(500, ge=1, le=ROWS_PAGE_MAX, description=f"本次最多返回的条数，1—{ROWS_PAGE_MAX}"),
+) -> dict[str, Any]:
     token = request_token(request)
     batch = (
         Batch.objects.select_related("category", "department")
@@ -191,7 +189,6 @@ def get_batch(request: HttpRequest, batch_id: int, offset: int = 0, limit: int =
     )
     if batch is None:
         raise Http404(f"报送批次 {batch_id} 不存在，或不属于本部门")
-    offset, limit = max(offset, 0), min(max(limit, 1), ROWS_PAGE_MAX)
     rows = list(
         RejectedRow.objects.filter(batch=batch).order_by("row_number", "id")[offset : offset + limit + 1]
     )
@@ -252,7 +249,7 @@ _SUBMIT_RESPONSES: dict[int, Any] = {
     description="数据行写成 CSV 文件后按文件导入（与网页上传、命令行同一路径），原样留存。数据较多时进入后台处理，"
     "返回 202 和任务编号，用 GET /api/v1/intake/jobs/{id} 查询进度。",
 )
-def post_rows(request: HttpRequest, category: str, payload: RowsIn) -> Status[dict[str, Any]]:
+def post_rows(request: HttpRequest, payload: RowsIn, category: str = category_path()) -> Status[dict[str, Any]]:
     token = request_token(request)
     schema = schema_of(category_in_force(category, clock.today()))
     names = {spec.code.upper(): spec.name for spec in schema.fields}
@@ -281,7 +278,9 @@ def post_rows(request: HttpRequest, category: str, payload: RowsIn) -> Status[di
     summary="报送文件（.xlsx、.xls、.csv）",
     description="multipart/form-data，文件字段名 file。文件较大时进入后台处理，返回 202 和任务编号。",
 )
-def post_file(request: HttpRequest, category: str, file: File[UploadedFile]) -> Status[dict[str, Any]]:
+def post_file(
+    request: HttpRequest, file: File[UploadedFile], category: str = category_path()
+) -> Status[dict[str, Any]]:
     token = request_token(request)
     original_name = Path(file.name or "upload").name or "upload"
     limit = int(settings.XINYONG_IMPORT_MAX_BYTES)

@@ -191,9 +191,9 @@ def watch_add(
 ) -> tuple[Watch, list[Alert]]:
     """关注: start watching a subject for a department; it is screened at once against the current lists."""
     # Local import: the services import this module for their list-change hook.
-    from xinyong.lists.services import _required
+    from xinyong.lists.services import _required, column_length
 
-    reason = _required(reason, "关注事由")
+    reason = _required(reason, "关注事由", column_length(Watch, "reason"))
     code = normalize_code(code).replace("-", "") if code else ""
     name = (name or "").strip()
     if not code and not name:

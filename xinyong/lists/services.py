@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 
 from xinyong.audit.services import actor_label_of, audit_record
@@ -45,13 +45,20 @@ _REASON_MAX = 500
 _BATCH_COMMIT_ROWS = 500
 
 
-def _required(value: str, label: str) -> str:
+def _required(value: str, label: str, max_length: int = _REASON_MAX) -> str:
     text = (value or "").strip()
     if not text:
         raise XinyongError(ErrorCode.REQUIRED, f"请填写{label}。")
-    if len(text) > _REASON_MAX:
-        raise XinyongError(ErrorCode.TOO_LONG, f"{label}最多{_REASON_MAX}个字。")
+    if len(text) > max_length:
+        raise XinyongError(ErrorCode.TOO_LONG, f"{label}最多{max_length}个字，实际{len(text)}个字。")
     return text
+
+
+def column_length(model: type[models.Model], field: str) -> int:
+    """The length of a text column: what is longer cannot be stored (PostgreSQL refuses it, SQLite would not)."""
+    column = model._meta.get_field(field)
+    assert isinstance(column, models.CharField) and column.max_length is not None
+    return column.max_length
 
 
 def _matter(value: str) -> str:
@@ -198,7 +205,7 @@ def entry_recognise(
         if found is None:
             raise XinyongError(ErrorCode.UNKNOWN_LIST, f"未知的名单“{kind}”")
         kind = found
-    name = _required(name, "列入名称")
+    name = _required(name, "列入名称", column_length(ListEntry, "name"))
     # A wrong digit would make the entry hit another subject, or nobody: the checksums decide.
     code = validate_uscc(uscc) if uscc else ""
     person = validate_person_id(person_id, today=clock.today()).number if person_id else ""
@@ -212,7 +219,7 @@ def entry_recognise(
         name_key=matching.match_keys(name)[0] if name else "",
         uscc=code,
         person_id=person,
-        decision_document=_required(decision_document, "认定文书号"),
+        decision_document=_required(decision_document, "认定文书号", column_length(ListEntry, "decision_document")),
         recognising_department=recognising_department or kind.recognising_department,
         # The list's own basis applies unless the decision names a narrower one.
         legal_basis=legal_basis or kind.legal_basis,
@@ -297,6 +304,15 @@ def _party(code: str | None, name: str | None) -> Party:
     name = (name or "").strip()
     if not code and not name:
         raise XinyongError(ErrorCode.REQUIRED, "请填写主体名称或统一社会信用代码（身份证件号码）。")
+    if len(code) > column_length(CheckLog, "query_code"):
+        raise XinyongError(
+            ErrorCode.TOO_LONG,
+            f"统一社会信用代码（身份证件号码）最多{column_length(CheckLog, 'query_code')}个字符，实际{len(code)}个。",
+        )
+    if len(name) > column_length(CheckLog, "query_name"):
+        raise XinyongError(
+            ErrorCode.TOO_LONG, f"主体名称最多{column_length(CheckLog, 'query_name')}个字，实际{len(name)}个字。"
+        )
     return Party(code, name)
 
 
@@ -360,7 +376,7 @@ def check_subject(
 ) -> CheckResult:
     """One check (联合奖惩核查): the hits with scores and reasons, and the measures for this matter; logged."""
     matter = _matter(matter)
-    purpose = _required(purpose, "查询事由")
+    purpose = _required(purpose, "查询事由", column_length(CheckLog, "purpose"))
     party = _party(code, name)
     result = _check_many(
         actor=actor, matter=matter, purpose=purpose, parties=[party], batch_ref=batch_ref, department=department
@@ -385,7 +401,7 @@ def check_batch(
     thousand names would hold the database's write lock for the whole batch.
     """
     matter = _matter(matter)
-    purpose = _required(purpose, "查询事由")
+    purpose = _required(purpose, "查询事由", column_length(CheckLog, "purpose"))
     ref = uuid.uuid4().hex[:12]
     parties = [_party(code, name) for name, code in rows if (name or "").strip() or (code or "").strip()]
     department = getattr(actor, "unit", None)

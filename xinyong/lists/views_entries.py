@@ -15,6 +15,7 @@ from xinyong.audit.models import AuditEvent
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.core.identifiers import mask_person_id
+from xinyong.core.params import choice_param, text_param
 from xinyong.lists import selectors
 from xinyong.lists.models import EntryStatus, ExitReason, ListEntry, ListKind
 from xinyong.lists.services import (
@@ -104,9 +105,11 @@ class ExitForm(forms.Form):
 
 @section_view("lists")
 def entries(request: HttpRequest) -> HttpResponse:
-    kind = request.GET.get("kind", "")
-    status = request.GET.get("status", "")
-    query = request.GET.get("q", "").strip()
+    kind = choice_param(
+        request.GET, "kind", label="名单", choices=set(ListKind.objects.values_list("code", flat=True))
+    )
+    status = choice_param(request.GET, "status", label="状态", choices=EntryStatus.values)
+    query = text_param(request.GET, "q", label="名称或代码")
     page = selectors.entries_page(kind=kind, status=status, query=query)
     context = {
         "page": page,

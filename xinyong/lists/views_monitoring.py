@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from xinyong.access.pages import section_view, user_roles
 from xinyong.core import clock
 from xinyong.core.errors import XinyongError
+from xinyong.core.params import year_param
 from xinyong.lists.figures import check_figures
 from xinyong.lists.matching import Query
 from xinyong.lists.models import Alert, Watch
@@ -105,10 +106,7 @@ def alert_read(request: HttpRequest, pk: int) -> HttpResponse:
 
 @section_view("check")
 def figures(request: HttpRequest) -> HttpResponse:
-    try:
-        year = int(request.GET.get("year") or clock.today().year)
-    except ValueError:
-        year = clock.today().year
+    year = year_param(request.GET, default=clock.today().year)
     # The credit office sees every department; a department sees its own checks.
     everyone = Role.CREDIT_ADMIN in user_roles(request)
     department = None if everyone else getattr(request.user, "unit", None)

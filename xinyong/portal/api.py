@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
+from ninja import Path as PathParam
 from ninja.errors import AuthenticationError, HttpError
 
 from xinyong.access.api import ErrorOut, require_scope
@@ -24,6 +25,7 @@ from xinyong.access.purposes import (
     purpose_of,
 )
 from xinyong.access.tokens import token_authenticate
+from xinyong.core.params import MAX_PAGE, object_id
 from xinyong.portal import selectors
 from xinyong.portal.lists import MAX_PAGES as MAX_LIST_PAGES
 from xinyong.portal.lists import entry_out, lists_browse, subject_entries
@@ -251,7 +253,7 @@ def search(
 )
 def subject(
     request: HttpRequest,
-    code: str,
+    code: str = PathParam(..., max_length=64, description="统一社会信用代码（内部视图也可为自然人证件号码）"),
     purpose: str | None = Query(None, max_length=40, description="查询事由编码（仅内部视图，必填）"),
     case_reference: str | None = Query(
         None, max_length=CASE_REFERENCE_MAX_LENGTH, description="案件或事项编号（仅内部视图，必填）"
@@ -280,7 +282,7 @@ def subject(
 
 @router.get(
     "/lists",
-    response={200: ListEntriesOut},
+    response={200: ListEntriesOut, 400: ErrorOut},
     url_name="public_lists",
     summary="红黑名单（名单期限内的组织）",
     description="list 可为名单编码（如 court_defaulter）或 black、red、watch；q 为组织名称片段或统一社会信用代码。",
@@ -316,7 +318,7 @@ def records(
     kind: str = Query("", max_length=50, description="处罚类别或许可类别，如 罚款、普通"),
     date_from: Annotated[dt.date | None, Query(alias="from", description="决定日期起（含）")] = None,
     date_to: Annotated[dt.date | None, Query(alias="to", description="决定日期止（含）")] = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(PAGE_SIZE, ge=1, le=API_PAGE_SIZE_MAX),
 ) -> dict[str, Any]:
     if (page - 1) * page_size >= API_RECORDS_CAP:
@@ -342,11 +344,11 @@ def records(
 
 @router.get(
     "/records/{record_id}",
-    response={200: RecordOut, 404: ErrorOut},
+    response={200: RecordOut, 400: ErrorOut, 404: ErrorOut},
     url_name="public_record",
     summary="一条公示信息",
 )
-def record(request: HttpRequest, record_id: int) -> dict[str, Any]:
+def record(request: HttpRequest, record_id: int = object_id("信息编号")) -> dict[str, Any]:
     try:
         page = selectors.record_page(record_id=record_id)
     except Record.DoesNotExist as exc:

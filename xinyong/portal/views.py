@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from xinyong.core.params import text_param
 from xinyong.portal import selectors
 from xinyong.portal.forms import RecordFilterForm, SearchForm
 from xinyong.portal.lists import lists_browse, subject_entries
@@ -74,7 +75,9 @@ def subject(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def lists(request: HttpRequest) -> HttpResponse:
     listing = lists_browse(
-        kind=request.GET.get("kind", ""), query=request.GET.get("q", ""), page=_page_number(request)
+        kind=text_param(request.GET, "kind", label="名单", max_length=64),
+        query=text_param(request.GET, "q", label="组织名称或统一社会信用代码"),
+        page=_page_number(request),
     )
     return render(
         request, "portal/lists.html", {"listing": listing, "section": "lists", **_neighbours(listing.page)}

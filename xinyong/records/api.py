@@ -16,7 +16,8 @@ from xinyong.access.api import ErrorOut, TokenAuth, request_token
 from xinyong.access.models import TokenScope
 from xinyong.access.tokens import TokenActor
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.records.detail import RecordDetail, record_detail
+from xinyong.core.params import MAX_ID, object_id
+from xinyong.records.detail import RecordDetail, record_detail, record_missing, require_record_access
 from xinyong.records.models import Record
 from xinyong.records.revocation import REASON_MAX_LENGTH, RevocationErrorCode, record_find, record_revoke_by
 
@@ -24,7 +25,7 @@ router = Router(tags=["信用记录"], auth=TokenAuth(TokenScope.READ))
 
 
 class RevokeIn(Schema):
-    record_id: int | None = Field(default=None, description="记录编号（与下面三项二选一）")
+    record_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="记录编号（与下面三项二选一）")
     category: str | None = Field(default=None, max_length=64, description="信息类别编码，如 admin_penalty")
     document_number: str | None = Field(
         default=None, max_length=200, description="决定文书号，如 澄综执罚〔2020〕1号（括号、空格写法不限）"
@@ -88,11 +89,11 @@ class RecordOut(Schema):
 
 @router.get(
     "/{int:record_id}",
-    response={200: RecordOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: RecordOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     url_name="record_get",
     summary="查询本部门报送的一条信用记录（内容、版本、状态）",
 )
-def get_record(request: HttpRequest, record_id: int) -> dict[str, Any]:
+def get_record(request: HttpRequest, record_id: int = object_id("信用记录编号")) -> dict[str, Any]:
     token = request_token(request)
     return record_out(record_detail(actor=TokenActor.of(token), record_id=record_id))
 
@@ -109,7 +110,7 @@ def get_record(request: HttpRequest, record_id: int) -> dict[str, Any]:
 def post_revoke(request: HttpRequest, payload: RevokeIn) -> Status[dict[str, Any]]:
     token = request_token(request)
     actor = TokenActor.of(token)
-    record = _find(payload)
+    record = _find(payload, actor)
     try:
         record_revoke_by(record=record, reason=payload.reason, actor=actor)
     except XinyongError as exc:
@@ -119,13 +120,16 @@ def post_revoke(request: HttpRequest, payload: RevokeIn) -> Status[dict[str, Any
     return Status(200, record_out(record_detail(actor=actor, record_id=record.pk)))
 
 
-def _find(payload: RevokeIn) -> Record:
-    by_decision = (payload.category, payload.document_number, payload.authority_code)
+def _find(payload: RevokeIn, actor: TokenActor) -> Record:
+    """The record to revoke, found by id or by its decision; one of another department is answered exactly as
+    `GET /records/{id}` answers it (or as a decision that does not exist): not found, naming no one."""
     if payload.record_id is not None:
         record = Record.objects.filter(pk=payload.record_id).first()
         if record is None:
-            raise Record.DoesNotExist(f"信用记录 {payload.record_id} 不存在")
+            raise record_missing(payload.record_id)
+        require_record_access(actor, record)
         return record
+    by_decision = (payload.category, payload.document_number, payload.authority_code)
     if not all(part and part.strip() for part in by_decision):
         raise XinyongError(
             ErrorCode.REQUIRED,
@@ -133,9 +137,14 @@ def _find(payload: RevokeIn) -> Record:
             "作出决定的机关统一社会信用代码 authority_code。",
         )
     category, number, code = (str(part) for part in by_decision)
+    missing = Record.DoesNotExist(f"找不到该记录：{category} {number}（{code}），或不属于本部门")
     record = record_find(category_code=category, document_number=number, authority_code=code)
     if record is None:
-        raise Record.DoesNotExist(f"找不到该记录：{category} {number}（{code}）")
+        raise missing
+    try:
+        require_record_access(actor, record)
+    except Record.DoesNotExist:
+        raise missing from None
     return record
 
 

@@ -75,6 +75,12 @@ class RecordRow:
 # -- who may read a record ------------------------------------------------------------------------------------
 
 
+def record_missing(record_id: object) -> Record.DoesNotExist:
+    """The answer for a record that does not exist, and for one a departmental system may not see: the same words,
+    so that the answer tells neither that the record exists nor whose it is."""
+    return Record.DoesNotExist(f"信用记录 {record_id} 不存在，或不属于本部门")
+
+
 def require_record_access(actor: Any, record: Record) -> None:
     """The credit office and the roles that look subjects up read every record; a reporter reads the records of
     the departments they report for; a departmental system's token only its own department's."""
@@ -83,7 +89,7 @@ def require_record_access(actor: Any, record: Record) -> None:
         if record.source_unit_id == acts_for:
             return
         # A token does not learn that another department's record exists.
-        raise Record.DoesNotExist(f"信用记录 {record.pk} 不存在，或不属于本部门")
+        raise record_missing(record.pk)
     if getattr(actor, "is_superuser", False):
         return
     roles = roles_of(actor)
@@ -108,7 +114,7 @@ def record_detail(*, actor: Any, record_id: int) -> RecordDetail:
         .first()
     )
     if record is None:
-        raise Record.DoesNotExist(f"信用记录 {record_id} 不存在")
+        raise record_missing(record_id)
     require_record_access(actor, record)
     specs = list(Field.objects.filter(category_id=record.category_id).order_by("position", "id"))
     sensitive = {spec.code for spec in specs if spec.sensitive}

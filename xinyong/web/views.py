@@ -19,7 +19,10 @@ from django.views.decorators.http import require_http_methods
 
 from xinyong.access.logins import cool_off, locks_of
 from xinyong.access.pages import section_view, user_roles
+from xinyong.core import clock
 from xinyong.core.errors import XinyongError
+from xinyong.core.params import int_param
+from xinyong.core.workdays import MAX_DECLARABLE_YEAR, MIN_DECLARABLE_YEAR
 from xinyong.intake import selectors as intake_selectors
 from xinyong.org.models import Role
 from xinyong.subjects import selectors as subject_selectors
@@ -181,8 +184,14 @@ def subject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @section_view("calendar")
 def calendar(request: HttpRequest) -> HttpResponse:
-    raw = request.GET.get("year", "").strip()
-    year = int(raw) if raw.isdigit() and len(raw) <= 4 else None
+    year = int_param(
+        request.GET,
+        "year",
+        label="年份",
+        default=clock.today().year,
+        minimum=MIN_DECLARABLE_YEAR,
+        maximum=MAX_DECLARABLE_YEAR,
+    )
     return render(request, "web/calendar.html", {"cal": web_selectors.calendar_year(year=year)})
 
 

@@ -8,17 +8,15 @@ The figures come from `xinyong.intake.quality` in a fixed number of queries, wha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from xinyong.access.pages import section_view
 from xinyong.core import clock
+from xinyong.core.params import MAX_YEAR, MIN_YEAR, BadParameter, year_param
 from xinyong.intake.quality import DepartmentQuality, known_years, quality_for_user
-
-MIN_YEAR: Final = 2000
-MAX_YEAR: Final = 2100
 
 
 @dataclass(frozen=True)
@@ -60,15 +58,11 @@ def _panel(department: DepartmentQuality) -> DepartmentPanel:
 
 
 def _year(request: HttpRequest, default: int) -> tuple[int, str]:
-    raw = request.GET.get("year", "").strip()
-    if not raw:
-        return default, ""
-    if raw.isdigit() and MIN_YEAR <= int(raw) <= MAX_YEAR:
-        return int(raw), ""
-    return (
-        default,
-        f"年度“{raw[:20]}”不正确（应为 {MIN_YEAR}—{MAX_YEAR} 之间的四位年份），已显示{default}年。",
-    )
+    """The year asked for, or the default with a notice saying why (the page is re-shown, not refused)."""
+    try:
+        return year_param(request.GET, default=default), ""
+    except BadParameter as exc:
+        return default, f"{exc.message}已显示{default}年。"
 
 
 @section_view("quality")

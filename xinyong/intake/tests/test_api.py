@@ -378,4 +378,6 @@ def test_quality_of_the_tokens_department(client: Client, secret: str) -> None:
     assert (body["validity"]["rows"], body["validity"]["noncompliant"]) == (2, 1)
     assert body["validity"]["rate_percent"] == 50
     assert client.get(f"/api/v1/intake/quality?year={DECIDED.year}").status_code == 401
-    assert client.get("/api/v1/intake/quality?year=1800", **_auth(secret)).status_code == 422
+    refused = client.get("/api/v1/intake/quality?year=1800", **_auth(secret))
+    assert refused.status_code == 400
+    assert refused.json()["message"] == "请求内容不符合接口要求：查询参数 year：不能小于 2000"

@@ -119,14 +119,34 @@ def test_revoke_by_document_number_and_authority_code(
     assert AuditEvent.objects.filter(action="records.revoked").count() == 1
 
 
-def test_a_token_may_not_revoke_another_departments_record(
+def test_a_token_may_not_revoke_another_departments_record_nor_learn_it_exists(
     client: Client, secret: str, records: dict[str, Record]
 ) -> None:
     other = records["other"]
+    read = client.get(f"/api/v1/records/{other.pk}", **_auth(secret))
     response = _revoke(client, secret, {"record_id": other.pk, "reason": "误操作"})
-    assert response.status_code == 403
-    assert response.json()["code"] == "E_FORBIDDEN"
-    assert "环保" in response.json()["message"] or factories.unit("hbk").name in response.json()["message"]
+    # Exactly the read endpoint's answer for a record the token may not see: no owner, no hint that it exists.
+    assert (response.status_code, response.json()) == (read.status_code, read.json())
+    assert response.json() == {"code": "E_NOT_FOUND", "message": f"信用记录 {other.pk} 不存在，或不属于本部门"}
+    missing = Record.objects.order_by("-pk").first().pk + 1000
+    absent = _revoke(client, secret, {"record_id": missing, "reason": "误操作"})
+    assert absent.json() == {"code": "E_NOT_FOUND", "message": f"信用记录 {missing} 不存在，或不属于本部门"}
+    assert client.get(f"/api/v1/records/{missing}", **_auth(secret)).json() == absent.json()
+
+    # By its decision, the same: a decision of another department reads like one that was never reported.
+    hbk = factories.unit("hbk")
+    by_key = _revoke(client, secret, {
+        "category": "admin_penalty", "document_number": "澄利综执罚〔2026〕B1号", "authority_code": hbk.uscc,
+        "reason": "误操作",
+    })
+    never = _revoke(client, secret, {
+        "category": "admin_penalty", "document_number": "澄利综执罚〔2026〕B9号", "authority_code": hbk.uscc,
+        "reason": "误操作",
+    })
+    assert by_key.status_code == never.status_code == 404
+    assert by_key.json()["message"].replace("B1号", "B9号") == never.json()["message"]
+    for answer in (response, by_key):
+        assert hbk.name not in answer.content.decode() and hbk.code not in answer.content.decode()
     other.refresh_from_db()
     assert other.status == RecordStatus.ACTIVE
     assert not AuditEvent.objects.filter(action="records.revoked").exists()
@@ -137,7 +157,8 @@ def test_a_token_may_not_revoke_another_departments_record(
     [
         ({"reason": "没有指明记录"}, 400, "E_REQUIRED"),
         ({"category": "admin_penalty", "document_number": "澄利综执罚〔2026〕A1号", "reason": "缺机关代码"}, 400, "E_REQUIRED"),
-        ({"record_id": 0, "reason": "   "}, 404, "E_NOT_FOUND"),
+        ({"record_id": 0, "reason": "   "}, 400, "E_BAD_REQUEST"),
+        ({"record_id": 2**63, "reason": "编号超出范围"}, 400, "E_BAD_REQUEST"),
         ({"category": "admin_penalty", "document_number": "澄利综执罚〔2026〕X9号", "authority_code": "11320281179685395R",
           "reason": "不存在"}, 404, "E_NOT_FOUND"),
         ({"record_id": "company", "reason": ""}, 400, "E_BAD_REQUEST"),
