@@ -1,0 +1,274 @@
+"""The true used range of an .xlsx worksheet, measured while its XML streams.
+
+python-calamine allocates a worksheet's used range whole when it loads the sheet (about 70 bytes a cell), and that
+range is where the cells really are, whatever the sheet's ``<dimension>`` claims. ``scan_used_range`` reads the
+sheet XML in chunks and places every cell as python-calamine does: at its reference when it has one, else in the
+column after the previous cell; rows at their reference, else one after another. It reports the range as it grows,
+so that the caller can refuse a sheet the moment it passes a limit: memory stays that of one chunk, and
+python-calamine never sees a sheet that is too large.
+
+The range is an upper bound of python-calamine's: it starts at A1, and cells without a value count too (as they do
+in the ``<dimension>`` Excel writes). Files as Excel, WPS and the common libraries write them (every row and cell
+with its reference, in order) take a fast path that looks at whole chunks at C speed; files without references
+take another; anything else is walked tag by tag.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from operator import methodcaller
+from typing import IO
+
+__all__ = ["ScanTimeout", "scan_used_range"]
+
+CHUNK_BYTES = 256 * 1024
+# A tag is never held back longer than this while waiting for its end: past it, the tag is dropped (one cell at
+# most goes uncounted for every megabyte of XML, which cannot move the range much).
+_MAX_CARRY = 1 << 20
+_WHITESPACE = (b" ", b"\t", b"\r", b"\n")
+# Attributes, with quoted values that may hold ">".
+_ATTRS = rb"(?:[^>\"']+|\"[^\"]*\"|'[^']*')*"
+_SHEET_DATA_START = re.compile(rb"<((?:[\w.-]+:)?)sheetData(?=[\s/>])(" + _ATTRS + rb")>")
+_SHEET_DATA_END = re.compile(rb"</(?:[\w.-]+:)?sheetData[\s>]")
+# Rows and cells, by local name (python-calamine ignores the namespace prefix), start and end tags.
+_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])(" + _ATTRS + rb")>")
+_R_ATTR = re.compile(rb"\sr\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_ANY_R_ATTR = re.compile(rb"\sr\s*=")
+_CELL_REF = re.compile(rb"([A-Za-z]+)(\d+)")
+
+
+class ScanTimeout(Exception):
+    """The scan ran past its deadline (a sheet built to be slow to walk)."""
+
+
+def scan_used_range(
+    fh: IO[bytes],
+    *,
+    on_growth: Callable[[int, int, bool], None],
+    deadline: float | None = None,
+) -> tuple[int, int] | None:
+    """The last row and column (0-based) holding a cell in a worksheet's XML, or None if it holds no cell.
+
+    ``on_growth(last_row, last_column, final)`` is called after every chunk in which the range grew, with ``final``
+    true once the whole sheet was read; it may raise to stop the scan. ``deadline`` is a ``time.monotonic()``
+    value past which ``ScanTimeout`` is raised.
+    """
+    scan: _Scan | None = None
+    carry = b""
+    chunk = fh.read(CHUNK_BYTES)
+    while chunk:
+        following = fh.read(CHUNK_BYTES)
+        data = carry + chunk
+        ended = False
+        if scan is None:
+            match = _SHEET_DATA_START.search(data)
+            if match is None:
+                carry = data[-256:]
+                chunk = following
+                continue
+            if match.group(2).rstrip().endswith(b"/"):
+                return None  # <sheetData/>
+            scan = _Scan(match.group(1))
+            data = data[match.end() :]
+        end = _SHEET_DATA_END.search(data) if b"sheetData" in data else None
+        if end is not None:
+            data, ended = data[: end.start()], True
+        elif following:
+            cut = data.rfind(b"<")
+            if cut < 0 or len(data) - cut > _MAX_CARRY:
+                carry = b""
+            else:
+                data, carry = data[:cut], data[cut:]
+        before = (scan.last_row, scan.last_col)
+        scan.feed(data)
+        final = ended or not following
+        if (scan.last_row, scan.last_col) != before:
+            on_growth(scan.last_row, scan.last_col, final)
+        if final:
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            raise ScanTimeout
+        chunk = following
+    if scan is None or scan.last_row < 0:
+        return None
+    return scan.last_row, scan.last_col
+
+
+class _Scan:
+    """python-calamine's position while reading a sheet, and the range of the cells seen."""
+
+    def __init__(self, prefix: bytes) -> None:
+        # The next cell goes to (row, col) when it has no reference of its own.
+        self.row = 0
+        self.col = 0
+        self.last_row = -1
+        self.last_col = -1
+        escaped = re.escape(prefix)
+        self.cell_open = b"<" + prefix + b"c"
+        self.cell_ref = b"<" + prefix + b'c r="'
+        self.row_ref = b"<" + prefix + b'row r="'
+        self.row_close = b"</" + prefix + b"row"
+        # A row or cell in another namespace prefix than the sheet's: only the tag-by-tag walk reads it right.
+        if prefix:
+            self.foreign = re.compile(rb"<(?!" + escaped + rb"(?:c|row)[\s/>])(?:[\w.-]+:)?(?:c|row)[\s/>]")
+        else:
+            self.foreign = re.compile(rb"<[\w.-]+:(?:c|row)[\s/>]")
+        self.cell_open_pattern = re.escape(self.cell_open)
+        # A cell whose tag does not start with its reference.
+        self.irregular = re.compile(self.cell_open_pattern + rb'(?! r=")[\s/>]')
+        self.empty_row = re.compile(rb"<" + escaped + rb"row(?=[\s/>])" + _ATTRS + rb"/>")
+        self.ref_columns = re.compile(re.escape(self.cell_ref) + rb"([A-Za-z]+)\d")
+        self.ref_rows = re.compile(re.escape(self.cell_ref) + rb"[A-Za-z]+(\d+)\"")
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        # The substring test first: prefixes are rare, and the pattern is slower.
+        if b":" in data and self.foreign.search(data) is not None:
+            self._walk(data)
+            return
+        last_cell = data.rfind(self.cell_ref)
+        last_row_tag = data.rfind(self.row_ref)
+        ref = _parse_ref(data, last_cell + len(self.cell_ref)) if last_cell >= 0 and last_row_tag >= 0 else None
+        if ref is None:
+            # No cell with its reference, or the middle of one very long row.
+            if not self._positional(data):
+                self._walk(data)
+            return
+        if self.irregular.search(data) is not None:
+            self._walk(data)  # a cell without its reference first: its place depends on the cells before it
+            return
+        # Every cell is placed at its reference. Two searches find a reference right of the widest column so far,
+        # or below the chunk's last one: ordinary chunks cost them and create no object per cell.
+        last_row = ref[0]
+        head = re.escape(self.cell_ref)
+        if re.search(head + _wider_than(self.last_col) + rb"\d", data) is not None:
+            columns = {letters.upper() for letters in self.ref_columns.findall(data)}
+            self.last_col = max([self.last_col, *(_column_index(letters) for letters in columns)])
+        if re.search(head + rb"[A-Za-z]+(?=0*" + _below(last_row) + rb'")', data) is not None:
+            last_row = max([last_row + 1, *map(int, self.ref_rows.findall(data))]) - 1
+        self.last_row = max(self.last_row, last_row)
+        # The position after the chunk, from its last row: walked, it is a few hundred bytes.
+        self._walk(data[last_row_tag:])
+
+    def _positional(self, data: bytes) -> bool:
+        """No reference anywhere: rows follow one another and cells fill their row from column A.
+
+        False when the chunk holds a reference or a row written as one empty tag: it must be walked.
+        """
+        if b"=" in data and _ANY_R_ATTR.search(data) is not None:
+            return False
+        if b"/>" in data and self.empty_row.search(data) is not None:
+            return False
+        segments = data.split(self.row_close + b">")
+        if data.count(self.row_close) != len(segments) - 1:
+            return False  # an end tag written "</row >"
+        # Counting "<c" also counts rich-text tags such as <color> in inline strings: an upper bound, never less.
+        counts = list(map(methodcaller("count", self.cell_open), segments))
+        first = counts[0]
+        if first:
+            self.last_row = max(self.last_row, self.row)
+            self.last_col = max(self.last_col, self.col + first - 1)
+        if len(counts) == 1:
+            self.col += first
+            return True
+        widest = max(counts[1:])
+        if widest:
+            self.last_col = max(self.last_col, widest - 1)
+            filled = len(counts) - 1
+            while not counts[filled]:
+                filled -= 1
+            self.last_row = max(self.last_row, self.row + filled)
+        self.row += len(counts) - 1
+        self.col = counts[-1]
+        return True
+
+    def _walk(self, data: bytes) -> None:
+        """Tag by tag, as python-calamine reads: the exact way, for whatever the fast paths do not take."""
+        row, col = self.row, self.col
+        last_row, last_col = self.last_row, self.last_col
+        for close, name, attrs in _TAG.findall(data):
+            if name == b"c":
+                if close:
+                    continue
+                ref = _attr_ref(attrs) if b"r" in attrs else None
+                if ref is not None:
+                    cell_row, col = ref
+                else:
+                    cell_row = row
+                last_row = max(last_row, cell_row)
+                last_col = max(last_col, col)
+                col += 1
+            elif close:
+                row, col = row + 1, 0
+            else:
+                if b"r" in attrs:
+                    match = _R_ATTR.search(attrs)
+                    value = match and (match.group(1) if match.group(1) is not None else match.group(2))
+                    if value and value.strip().isdigit() and int(value) > 0:
+                        row = int(value) - 1
+                if attrs.rstrip().endswith(b"/"):
+                    row, col = row + 1, 0
+        self.row, self.col = row, col
+        self.last_row, self.last_col = last_row, last_col
+
+
+def _attr_ref(attrs: bytes) -> tuple[int, int] | None:
+    match = _R_ATTR.search(attrs)
+    if match is None:
+        return None
+    value = match.group(1) if match.group(1) is not None else match.group(2)
+    ref = _CELL_REF.fullmatch(value.strip())
+    if ref is None:
+        return None  # python-calamine refuses the file
+    return int(ref.group(2)) - 1, _column_index(ref.group(1).upper())
+
+
+def _parse_ref(data: bytes, start: int) -> tuple[int, int] | None:
+    end = data.find(b'"', start)
+    ref = _CELL_REF.fullmatch(data[start:end]) if end > start else None
+    if ref is None:
+        return None
+    return int(ref.group(2)) - 1, _column_index(ref.group(1).upper())
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for char in letters:
+        index = index * 26 + char - 64
+    return index - 1
+
+
+def _column_letters(index: int) -> bytes:
+    letters = b""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = bytes([65 + rest]) + letters
+    return letters
+
+
+def _wider_than(last_col: int) -> bytes:
+    """Pattern of column letters right of ``last_col``, in either case (python-calamine reads both)."""
+    if last_col < 0:
+        return rb"[A-Za-z]"
+    letters = _column_letters(last_col)
+    options = [rb"[A-Za-z]{%d,}" % (len(letters) + 1)]
+    for i, char in enumerate(letters):
+        if char < ord("Z"):
+            same = b"".join(rb"[%c%c]" % (c, c + 32) for c in letters[:i])
+            higher = rb"[%c-Z%c-z]" % (char + 1, char + 33)
+            options.append(same + higher + rb"[A-Za-z]{%d}" % (len(letters) - i - 1))
+    return rb"(?:" + rb"|".join(options) + rb")"
+
+
+def _below(last_row: int) -> bytes:
+    """Pattern of row numbers below ``last_row`` (after any leading zeros, which python-calamine accepts)."""
+    digits = str(last_row + 1).encode()
+    options = [rb"[1-9]\d{%d,}" % len(digits)]
+    for i, char in enumerate(digits):
+        if char < ord("9"):
+            options.append(digits[:i] + rb"[%c-9]" % (char + 1) + rb"\d{%d}" % (len(digits) - i - 1))
+    return rb"(?:" + rb"|".join(options) + rb")"
