@@ -66,8 +66,8 @@ _DEFAULT_MAX_ROWS = 2_000_000
 _DEFAULT_MAX_UNPACKED_BYTES = 1024 * _MIB
 # The used range of a worksheet (where its cells are, whatever its <dimension> claims) is what python-calamine
 # allocates, about 70 bytes a cell at the peak of loading, however few cells hold values: one stray cell far below
-# or to the right of the table makes it huge. 5 million cells (200,000 rows of the 25 columns of 双公示) load in
-# about 350 MB; a larger table is split, or sent as CSV, which is read line by line.
+# or to the right of the table makes it huge. 5 million cells (about 200,000 rows of the 25 columns of 双公示) take
+# about 400 MB to read; a larger table is split, or sent as CSV, which is read line by line.
 _DEFAULT_MAX_COLUMNS = 500
 _DEFAULT_MAX_CELLS = 5_000_000
 # A range this large whose sheet XML (or BIFF substream) has less than one byte for every few of its cells is
