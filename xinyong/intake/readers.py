@@ -1153,8 +1153,8 @@ class _SheetGuard:
 
 _XML_LIMIT = 16 * _MIB
 _SHEET_HEAD_BYTES = 16 * 1024
-# Reading the sheet's XML to place its cells takes about a second per 100 MB on the paths ordinary files take; a
-# sheet built to be walked tag by tag is refused rather than walked for minutes.
+# Placing a sheet's cells takes about a second per 100 MB of XML on the paths ordinary files take; a sheet built to
+# be walked tag by tag (or an .xls of millions of empty records) is refused rather than read for minutes.
 _SCAN_SECONDS = 60.0
 _XML_ATTR = re.compile(rb"([\w:.-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _SHEET_TAG = re.compile(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>")
@@ -1297,11 +1297,14 @@ def _biff_cells_extent(
     grown = False
     position, end = offset, stream.size
     buffer, base = b"", offset
+    deadline = time.monotonic() + _SCAN_SECONDS
     while position + 4 <= end:
         if position + 4 > base + len(buffer):
             if grown:
                 check(_Extent(first_row, first_col, last_row, last_col, size), True)
                 grown = False
+            if time.monotonic() > deadline:
+                raise ScanTimeout
             buffer, base = stream.read(position, min(_BIFF_BLOCK, end - position)), position
         at = position - base
         record_type, length = struct.unpack_from("<HH", buffer, at)

@@ -56,23 +56,32 @@ def scan_used_range(
     value past which ``ScanTimeout`` is raised.
     """
     scan: _Scan | None = None
+    # A comment, CDATA section, DOCTYPE or processing instruction may hold what looks like the end of the sheet's
+    # data (python-calamine skips it): once one is seen, only the end of the XML ends the scan.
+    hidden = False
     carry = b""
     chunk = fh.read(CHUNK_BYTES)
+    first = True
     while chunk:
+        if deadline is not None and time.monotonic() > deadline:
+            raise ScanTimeout
         following = fh.read(CHUNK_BYTES)
         data = carry + chunk
+        if not hidden:
+            hidden = _hides_markup(data, first=first)
+        first = False
         ended = False
         if scan is None:
-            match = _SHEET_DATA_START.search(data)
-            if match is None:
+            start = _sheet_data_start(data, hidden)
+            if start is None:
                 carry = data[-256:]
                 chunk = following
                 continue
-            if match.group(2).rstrip().endswith(b"/"):
+            if isinstance(start, bool):
                 return None  # <sheetData/>
-            scan = _Scan(match.group(1))
-            data = data[match.end() :]
-        end = _SHEET_DATA_END.search(data) if b"sheetData" in data else None
+            scan = _Scan(start[0])
+            data = data[start[1] :]
+        end = _SHEET_DATA_END.search(data) if not hidden and b"sheetData" in data else None
         if end is not None:
             data, ended = data[: end.start()], True
         elif following:
@@ -88,12 +97,35 @@ def scan_used_range(
             on_growth(scan.last_row, scan.last_col, final)
         if final:
             break
-        if deadline is not None and time.monotonic() > deadline:
-            raise ScanTimeout
         chunk = following
     if scan is None or scan.last_row < 0:
         return None
     return scan.last_row, scan.last_col
+
+
+def _hides_markup(data: bytes, *, first: bool) -> bool:
+    """Whether the XML holds a comment, CDATA section, DOCTYPE or processing instruction (other than the XML
+    declaration at its start). The one-byte tests first: they run at memory speed and are almost always false."""
+    if b"!" in data and b"<!" in data:
+        return True
+    if b"?" not in data:
+        return False
+    if first:
+        declaration = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if declaration.startswith(b"<?xml"):
+            data = declaration[declaration.find(b"?>") + 2 :] if b"?>" in declaration else b""
+    return b"<?" in data
+
+
+def _sheet_data_start(data: bytes, hidden: bool) -> tuple[bytes, int] | bool | None:
+    """(namespace prefix, where the rows start) of the sheetData element; False for an empty one; None if not in
+    ``data``. After hidden markup, an empty one may be a decoy in a comment: it is passed over."""
+    for match in _SHEET_DATA_START.finditer(data):
+        if not match.group(2).rstrip().endswith(b"/"):
+            return match.group(1), match.end()
+        if not hidden:
+            return False
+    return None
 
 
 class _Scan:

@@ -185,6 +185,32 @@ def test_a_far_cell_hidden_among_ordinary_rows(tmp_path: Path) -> None:
     assert _scan(path) == (89999, 458) == _calamine_end(path)  # QQ is the 459th column
 
 
+@pytest.mark.parametrize(
+    ("before", "inside"),
+    [
+        ("<!-- <sheetData/> -->", ""),
+        ("", "<!-- </sheetData> -->"),
+        ("", '<row r="2"><c r="B2" t="inlineStr"><is><t><![CDATA[</sheetData>]]></t></is></c></row>'),
+        ("", "<?note </sheetData>?>"),
+    ],
+    ids=["empty-decoy-in-a-comment", "end-in-a-comment", "end-in-cdata", "end-in-an-instruction"],
+)
+def test_markup_that_hides_the_end_of_the_rows(tmp_path: Path, before: str, inside: str) -> None:
+    # python-calamine skips comments, CDATA and processing instructions: a sheetData tag in one ends nothing.
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>1</v></c></row>' for r in range(3, 2000)) + '<row r="9000"><c r="AB9000"><v>1</v></c></row>'
+    path = tmp_path / "s.xlsx"
+    write_xlsx(path, '<row r="1"><c r="A1"><v>1</v></c></row>' + inside + rows)
+    with zipfile.ZipFile(path) as zf:
+        parts = {info.filename: zf.read(info) for info in zf.infolist()}
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"].replace(
+        b"<sheetData>", before.encode() + b"<sheetData>"
+    )
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    assert _scan(path) == (8999, 27) == _calamine_end(path)
+
+
 def test_empty_sheet(tmp_path: Path) -> None:
     assert _scan(write_xlsx(tmp_path / "a.xlsx", "")) is None
     path = tmp_path / "b.xlsx"
