@@ -1,15 +1,17 @@
 """Memory and time of hostile files through the whole import, each in its own process.
 
 Usage:
-  .venv/bin/python bench/hostile_memory.py [--xlsx-rows 1500000] [--xlsx-columns 40] [--csv-mb 50] [--max-cells N]
-                                           [--keep DIR]
+  .venv/bin/python bench/hostile_memory.py [--xlsx-rows 1500000] [--xlsx-columns 40] [--csv-mb 50]
+                                           [--bomb-cells 40000] [--max-cells N] [--keep DIR]
 
-Generates two files in a temporary folder:
+Generates three files in a temporary folder:
   1. an .xlsx whose sheet claims A1:B2 in its <dimension> but holds a header and --xlsx-rows rows of small numbers
      in --xlsx-columns columns, written without cell references and compressed about 65 times (so it stays under
      the zip-bomb ratio): about 15 MB for 60 million cells;
-  2. a CSV of about --csv-mb MB in the 双公示 penalty layout where every row is wrong in three ways (check character
-     of the USCC, an impossible date, a negative fine), so every row is held back with its errors.
+  2. an .xlsx of a few KB whose --bomb-cells cells all use one shared string of 32,767 characters (Excel's
+     longest): python-calamine copies it into each, 1.3 GB for 40,000 cells;
+  3. a CSV of about --csv-mb MB in the 双公示 penalty layout where every row is wrong in several ways (check
+     character of the USCC, an impossible date, a negative fine, missing fields), so every row is held back.
 Then, for each file, it runs in a child process and prints peak resident memory and wall time of:
   baseline  a process that only sets Django up and imports the import path (what any `xinyong` command costs);
   reader    the raw reader over the file (`xinyong.intake.readers.iter_rows`, rows counted and dropped);
@@ -106,8 +108,27 @@ def write_lying_xlsx(path: Path, *, rows: int, columns: int, dimension: str = "A
             fh.write(b"</sheetData></worksheet>")
 
 
+def write_shared_string_bomb(path: Path, *, cells: int) -> None:
+    """The penalty header, then rows of 10 cells that all use one shared string of 32,767 characters."""
+    strings = [*HEADER, "x" * 32_767]
+    sst = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    header = "<row>" + "".join(f'<c t="s"><v>{i}</v></c>' for i in range(len(HEADER))) + "</row>"
+    row = "<row>" + f'<c t="s"><v>{len(HEADER)}</v></c>' * 10 + "</row>"
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        zf.writestr("_rels/.rels", _RELS)
+        zf.writestr("xl/workbook.xml", _WORKBOOK)
+        zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+        zf.writestr("xl/sharedStrings.xml", f'<sst xmlns="{main}">{sst}</sst>')
+        zf.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{main}"><sheetData>{header}{row * (cells // 10)}</sheetData></worksheet>',
+        )
+
+
 def write_bad_csv(path: Path, *, megabytes: float) -> int:
-    """Penalty rows in the current layout, each wrong three times; returns the number of data rows."""
+    """Penalty rows in the current layout, each wrong several times; returns the number of data rows."""
     rnd = random.Random(7)
     target = int(megabytes * 1024 * 1024)
     count = 0
@@ -132,7 +153,13 @@ def measure(args: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     started = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT)
     assert proc.stdout is not None
-    output = proc.stdout.read().decode("utf-8", "replace")
+    # Only the start and the end of the output are kept: without a limit on its errors, an import prints
+    # gigabytes, and a child started while this process is large is counted as large too.
+    head, tail = b"", b""
+    while block := proc.stdout.read(1 << 20):
+        head = head or block[:65536]
+        tail = (tail + block)[-65536:]
+    output = (head + b"\n" + tail).decode("utf-8", "replace") if len(head) == 65536 else tail.decode("utf-8", "replace")
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - started
@@ -176,6 +203,7 @@ def main() -> None:
     parser.add_argument("--xlsx-rows", type=int, default=1_500_000)
     parser.add_argument("--xlsx-columns", type=int, default=40)
     parser.add_argument("--csv-mb", type=float, default=50)
+    parser.add_argument("--bomb-cells", type=int, default=40_000)
     parser.add_argument("--max-cells", type=int, default=0, help="XINYONG_IMPORT_MAX_CELLS for the imports")
     parser.add_argument("--keep", default="", help="generate the files into this folder and keep them")
     args = parser.parse_args()
@@ -208,13 +236,20 @@ def main() -> None:
             f"<dimension ref=\"A1:B2\"/>, holds {args.xlsx_rows + 1:,} rows × {args.xlsx_columns} columns "
             f"({(args.xlsx_rows + 1) * args.xlsx_columns:,} cells); written in {time.perf_counter() - started:.1f}s"
         )
+        bomb = work / "shared-string-bomb.xlsx"
+        write_shared_string_bomb(bomb, cells=args.bomb_cells)
+        print(
+            f"shared-string bomb .xlsx: {bomb.stat().st_size / 1e3:.1f} KB, {args.bomb_cells:,} cells using one string "
+            f"of 32,767 characters ({args.bomb_cells * 32_767 / 1e9:.2f} GB once copied into each)"
+        )
         bad = work / "bad-rows.csv"
         count = write_bad_csv(bad, megabytes=args.csv_mb)
-        print(f"bad-rows .csv: {bad.stat().st_size / 1e6:.1f} MB, {count:,} rows, each wrong three times")
+        print(f"bad-rows .csv: {bad.stat().st_size / 1e6:.1f} MB, {count:,} rows, each wrong several times")
         print()
-        print(f"{'file':<22}{'process':<10}{'time':>8}{'peak RSS':>11}  outcome")
+        print(f"{'file':<26}{'process':<10}{'time':>8}{'peak RSS':>11}  outcome")
         python = sys.executable
-        for label, path in (("lying-dimension .xlsx", xlsx), ("bad-rows .csv", bad)):
+        files = (("lying-dimension .xlsx", xlsx), ("shared-string bomb .xlsx", bomb), ("bad-rows .csv", bad))
+        for label, path in files:
             runs = (
                 ("baseline", [python, "-c", _BASELINE]),
                 ("reader", [python, "-c", _READER, str(path)]),
@@ -227,7 +262,7 @@ def main() -> None:
             for name, command in runs:
                 elapsed, peak, output = measure(command, env)
                 outcome = "" if name == "baseline" else _summary(output)
-                print(f"{label:<22}{name:<10}{elapsed:>7.1f}s{peak:>8.0f} MB  {outcome}", flush=True)
+                print(f"{label:<26}{name:<10}{elapsed:>7.1f}s{peak:>8.0f} MB  {outcome}", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -27,6 +27,7 @@ import time
 import unicodedata
 import zipfile
 import zlib
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -43,7 +44,7 @@ from python_calamine import (
 )
 
 from xinyong.core.errors import ErrorCode, XinyongError
-from xinyong.intake.xlsx_scan import ScanTimeout, scan_used_range
+from xinyong.intake.xlsx_scan import ScanTimeout, TooManyStrings, scan_used_range, shared_string_lengths
 
 __all__ = [
     "FileFormat",
@@ -716,6 +717,7 @@ def _prepare(path: Path, fmt: str | None, original_name: str | None, max_rows: i
         raise ValueError(f"unknown file format {kind!r}")
     if kind == "xlsx":
         _check_zip_bomb(path)
+        _xlsx_shared_strings(path, _setting("XINYONG_IMPORT_MAX_CELLS", _DEFAULT_MAX_CELLS))
     return kind, limit_rows
 
 
@@ -730,6 +732,37 @@ def _too_many_rows(limit: int) -> XinyongError:
     return XinyongError(
         ErrorCode.FILE_TOO_LARGE, f"文件的数据行数超过上限（最多 {limit:,} 行），请拆分后分批上传"
     )
+
+
+def _xlsx_shared_strings(path: Path, max_entries: int) -> tuple[Sequence[int], bool]:
+    """The size of each shared string of an .xlsx and whether their order is certain (see ``xlsx_scan``); refuses a
+    workbook with more of them than a sheet may have cells, before python-calamine loads them all on opening it."""
+    with zipfile.ZipFile(path) as zf:
+        info = next(
+            (i for i in zf.infolist() if i.filename.replace("\\", "/").lower() == "xl/sharedstrings.xml"), None
+        )
+        if info is None:
+            return (), True
+        try:
+            with zf.open(info) as fh:
+                return shared_string_lengths(
+                    fh, max_entries=max_entries, deadline=time.monotonic() + _SCAN_SECONDS
+                )
+        except (ValueError, OSError, EOFError, zlib.error, zipfile.BadZipFile, zipfile.LargeZipFile):
+            # Damaged: every string a cell uses counts as long as the whole part, so that the sheet's check stands.
+            return array("I", [min(info.file_size, 0xFFFFFFFF)]), False
+        except TooManyStrings as exc:
+            raise XinyongError(
+                ErrorCode.FILE_TOO_LARGE,
+                f"文件中的共享文字超过 {max_entries:,} 条（一个工作表最多 {max_entries:,} 个单元格，用不到这么多），"
+                f"疑似恶意构造的文件，已拒绝读取。如果这是正常的表格文件，{_RESAVE}",
+            ) from exc
+        except ScanTimeout:
+            raise XinyongError(
+                ErrorCode.FILE_TOO_LARGE,
+                f"文件中的共享文字结构异常：核对超过 {_SCAN_SECONDS:.0f} 秒仍未完成（疑似恶意构造的文件），"
+                f"已拒绝读取。{_RESAVE}",
+            ) from None
 
 
 def _check_zip_bomb(path: Path) -> None:
@@ -1005,13 +1038,17 @@ _MAX_EXACT_FLOAT_INT = 2.0**53
 
 @dataclass(frozen=True)
 class _Extent:
-    """The used range of a worksheet (0-based, inclusive) and the size of the XML or BIFF data behind it."""
+    """The used range of a worksheet (0-based, inclusive), the size of the XML or BIFF data behind it and the text
+    its cells take from the shared strings."""
 
     first_row: int
     first_col: int
     last_row: int
     last_col: int
     source_bytes: int | None
+    # The bytes of shared strings its cells use, each counted as often as it is used (python-calamine copies it
+    # into every cell).
+    text_bytes: int = 0
 
     @property
     def width(self) -> int:
@@ -1064,7 +1101,9 @@ class _SheetGuard:
         self.names: list[str] = list(workbook.sheet_names)
         self.max_columns = _setting("XINYONG_IMPORT_MAX_COLUMNS", _DEFAULT_MAX_COLUMNS)
         self.max_cells = _setting("XINYONG_IMPORT_MAX_CELLS", _DEFAULT_MAX_CELLS)
+        self.max_text = _setting("XINYONG_IMPORT_MAX_UNPACKED_BYTES", _DEFAULT_MAX_UNPACKED_BYTES)
         self._extents: dict[int, _Extent | None] = {}
+        self._shared: tuple[Sequence[int], bool] | None = None
 
     def extent(self, index: int) -> _Extent | None:
         """The used range of a sheet's cells, or None if empty or unknown (a damaged file: python-calamine reports
@@ -1072,10 +1111,13 @@ class _SheetGuard:
         if index not in self._extents:
             try:
                 if self.kind == "xlsx":
+                    if self._shared is None:
+                        self._shared = _xlsx_shared_strings(self.path, self.max_cells)
                     self._extents[index] = _xlsx_extent(
                         self.path,
                         self.names[index],
                         lambda extent, partial: self._check(index, extent, partial=partial),
+                        self._shared,
                     )
                 else:
                     self._extents[index] = _xls_extent(
@@ -1141,6 +1183,14 @@ class _SheetGuard:
                 f"{where}的使用范围异常：{size}，可能有远处的零散单元格。"
                 "请删除多余的行列后另存再上传（在 Excel 或 WPS 中按 Ctrl+End 可定位到表格的最后一个单元格）。",
             )
+        if extent.text_bytes > self.max_text:
+            shown, shown_limit = _sizes(extent.text_bytes, self.max_text)
+            raise XinyongError(
+                ErrorCode.FILE_TOO_LARGE,
+                f"{where}的单元格引用的共享文字展开后{'已' if partial else ''}达 {shown}，超过上限 {shown_limit}"
+                "（少量长文字被大量单元格重复引用，疑似恶意构造的文件），已拒绝读取。"
+                "如果这是正常的表格文件，请拆分后分批上传。",
+            )
         if cells > self.max_cells:
             raise XinyongError(
                 ErrorCode.FILE_TOO_LARGE,
@@ -1180,7 +1230,7 @@ def _read_small(zf: zipfile.ZipFile, members: Mapping[str, zipfile.ZipInfo], nam
 
 
 def _xlsx_extent(
-    path: Path, sheet_name: str, check: Callable[[_Extent, bool], None]
+    path: Path, sheet_name: str, check: Callable[[_Extent, bool], None], shared: tuple[Sequence[int], bool]
 ) -> _Extent | None:
     with zipfile.ZipFile(path) as zf:
         members = {info.filename.lower(): info for info in zf.infolist()}
@@ -1197,12 +1247,15 @@ def _xlsx_extent(
             target = targets.get(rel, "")
             part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
             info = members.get(part.lower())
-            return None if info is None else _sheet_part_extent(zf, info, check)
+            return None if info is None else _sheet_part_extent(zf, info, check, shared)
     return None
 
 
 def _sheet_part_extent(
-    zf: zipfile.ZipFile, info: zipfile.ZipInfo, check: Callable[[_Extent, bool], None]
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    check: Callable[[_Extent, bool], None],
+    shared: tuple[Sequence[int], bool],
 ) -> _Extent | None:
     """The used range of a sheet's cells, read from its XML; ``check(extent, partial)`` refuses it as it grows.
 
@@ -1221,12 +1274,19 @@ def _sheet_part_extent(
             check(_Extent(min(rows), min(cols), max(rows), max(cols), info.file_size), False)
     size = info.file_size
 
-    def grown(last_row: int, last_col: int, final: bool) -> None:
-        check(_Extent(0, 0, last_row, last_col, size), not final)
+    def grown(last_row: int, last_col: int, text: int, final: bool) -> None:
+        check(_Extent(0, 0, last_row, last_col, size, text), not final)
 
+    lengths, order_known = shared
     with zf.open(info) as fh:
-        found = scan_used_range(fh, on_growth=grown, deadline=time.monotonic() + _SCAN_SECONDS)
-    return None if found is None else _Extent(0, 0, found[0], found[1], size)
+        found = scan_used_range(
+            fh,
+            on_growth=grown,
+            deadline=time.monotonic() + _SCAN_SECONDS,
+            shared_strings=lengths,
+            shared_order_known=order_known,
+        )
+    return None if found is None else _Extent(0, 0, found[0], found[1], size, found[2])
 
 
 # .xls: the BOUNDSHEET records of the workbook globals give each sheet's offset in the Workbook stream, the

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from operator import methodcaller
 from typing import IO
 
-__all__ = ["ScanTimeout", "scan_used_range"]
+__all__ = ["ScanTimeout", "TooManyStrings", "scan_used_range", "shared_string_lengths"]
 
 CHUNK_BYTES = 256 * 1024
 # A tag is never held back longer than this while waiting for its end: past it, the tag is dropped (one cell at
@@ -37,23 +38,80 @@ _TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])(" + _ATTRS + rb")>")
 _R_ATTR = re.compile(rb"\sr\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _ANY_R_ATTR = re.compile(rb"\sr\s*=")
 _CELL_REF = re.compile(rb"([A-Za-z]+)(\d+)")
+# The end of an entry: its end tag, or the entry written as one empty tag.
+_SHARED_STRING_END = re.compile(rb"</(?:[\w.-]+:)?si\s*>|<(?:[\w.-]+:)?si(?:\s[^<>]*)?/>")
+# A cell holding a shared string as Excel, WPS and the libraries write it; its index.
+_SHARED_CELL = re.compile(rb't="s"><v>(\d{1,10})</v>')
+_SHARED_TYPE = b't="s"'
+# The type written otherwise (t='s', spaces around "="): such a cell counts as the longest string.
+_SHARED_TYPE_ODD = re.compile(rb"t(?:\s*=\s*'s'|\s+=\s*[\"']s[\"']|=\s+[\"']s[\"'])")
 
 
 class ScanTimeout(Exception):
     """The scan ran past its deadline (a sheet built to be slow to walk)."""
 
 
+class TooManyStrings(Exception):
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.count = count
+
+
+def shared_string_lengths(
+    fh: IO[bytes], *, max_entries: int, deadline: float | None = None
+) -> tuple[array[int], bool]:
+    """The size of each entry of a workbook's shared strings (its XML: at least the bytes of its text), in order,
+    and whether the order is certain.
+
+    python-calamine loads every entry when it opens the workbook, and copies an entry into every cell that uses
+    it. ``TooManyStrings`` is raised as soon as there are more than ``max_entries``. The order is uncertain when
+    a comment, CDATA section or processing instruction could hide or fake an entry: every entry then counts as the
+    longest.
+    """
+    lengths: array[int] = array("I")
+    pending = 0
+    carry = b""
+    hidden = False
+    first = True
+    while chunk := fh.read(CHUNK_BYTES):
+        if deadline is not None and time.monotonic() > deadline:
+            raise ScanTimeout
+        data = carry + chunk
+        if not hidden:
+            hidden = _hides_markup(data, first=first)
+        first = False
+        cut = data.rfind(b"<")
+        if cut < 0 or len(data) - cut > _MAX_CARRY:
+            carry = b""
+        else:
+            data, carry = data[:cut], data[cut:]
+        parts = _SHARED_STRING_END.split(data)
+        if len(parts) > 1:
+            lengths.append(min(pending + len(parts[0]), 0xFFFFFFFF))
+            lengths.extend(map(len, parts[1:-1]))
+            pending = len(parts[-1])
+            if len(lengths) > max_entries:
+                raise TooManyStrings(len(lengths))
+        else:
+            pending += len(parts[0])
+    return lengths, not hidden
+
+
 def scan_used_range(
     fh: IO[bytes],
     *,
-    on_growth: Callable[[int, int, bool], None],
+    on_growth: Callable[[int, int, int, bool], None],
     deadline: float | None = None,
-) -> tuple[int, int] | None:
-    """The last row and column (0-based) holding a cell in a worksheet's XML, or None if it holds no cell.
+    shared_strings: Sequence[int] = (),
+    shared_order_known: bool = True,
+) -> tuple[int, int, int] | None:
+    """The last row and column (0-based) holding a cell in a worksheet's XML, and the bytes of shared strings its
+    cells use (each counted as often as it is used, from ``shared_strings``, the sizes ``shared_string_lengths``
+    gives; each counts as the longest when their order is not known); None if it holds no cell.
 
-    ``on_growth(last_row, last_column, final)`` is called after every chunk in which the range grew, with ``final``
-    true once the whole sheet was read; it may raise to stop the scan. ``deadline`` is a ``time.monotonic()``
-    value past which ``ScanTimeout`` is raised.
+    ``on_growth(last_row, last_column, text_bytes, final)`` is called after every chunk in which one of them grew,
+    with ``final`` true once the whole sheet was read; it may raise to stop the scan. ``deadline`` is a
+    ``time.monotonic()`` value past which ``ScanTimeout`` is raised.
     """
     scan: _Scan | None = None
     # A comment, CDATA section, DOCTYPE or processing instruction may hold what looks like the end of the sheet's
@@ -62,10 +120,16 @@ def scan_used_range(
     carry = b""
     chunk = fh.read(CHUNK_BYTES)
     first = True
+    # A read that fails (a damaged member, whose checksum is checked at its end) fails the scan only after the
+    # chunk in hand is counted: python-calamine may read a member Python's zipfile refuses.
+    failure: Exception | None = None
     while chunk:
         if deadline is not None and time.monotonic() > deadline:
             raise ScanTimeout
-        following = fh.read(CHUNK_BYTES)
+        try:
+            following = fh.read(CHUNK_BYTES)
+        except Exception as exc:
+            failure, following = exc, b""
         data = carry + chunk
         if not hidden:
             hidden = _hides_markup(data, first=first)
@@ -79,7 +143,7 @@ def scan_used_range(
                 continue
             if isinstance(start, bool):
                 return None  # <sheetData/>
-            scan = _Scan(start[0])
+            scan = _Scan(start[0], shared_strings, shared_order_known)
             data = data[start[1] :]
         end = _SHEET_DATA_END.search(data) if not hidden and b"sheetData" in data else None
         if end is not None:
@@ -90,17 +154,19 @@ def scan_used_range(
                 carry = b""
             else:
                 data, carry = data[:cut], data[cut:]
-        before = (scan.last_row, scan.last_col)
+        before = (scan.last_row, scan.last_col, scan.text)
         scan.feed(data)
         final = ended or not following
-        if (scan.last_row, scan.last_col) != before:
-            on_growth(scan.last_row, scan.last_col, final)
+        if (scan.last_row, scan.last_col, scan.text) != before:
+            on_growth(scan.last_row, scan.last_col, scan.text, final)
         if final:
             break
         chunk = following
+    if failure is not None:
+        raise failure
     if scan is None or scan.last_row < 0:
         return None
-    return scan.last_row, scan.last_col
+    return scan.last_row, scan.last_col, scan.text
 
 
 def _hides_markup(data: bytes, *, first: bool) -> bool:
@@ -131,12 +197,15 @@ def _sheet_data_start(data: bytes, hidden: bool) -> tuple[bytes, int] | bool | N
 class _Scan:
     """python-calamine's position while reading a sheet, and the range of the cells seen."""
 
-    def __init__(self, prefix: bytes) -> None:
+    def __init__(self, prefix: bytes, shared_strings: Sequence[int] = (), order_known: bool = True) -> None:
         # The next cell goes to (row, col) when it has no reference of its own.
         self.row = 0
         self.col = 0
         self.last_row = -1
         self.last_col = -1
+        self.shared = shared_strings if order_known else ()
+        self.longest = max(shared_strings, default=0)
+        self.text = 0
         escaped = re.escape(prefix)
         self.cell_open = b"<" + prefix + b"c"
         self.cell_ref = b"<" + prefix + b'c r="'
@@ -157,6 +226,8 @@ class _Scan:
     def feed(self, data: bytes) -> None:
         if not data:
             return
+        if self.longest:
+            self._count_text(data)
         # The substring test first: prefixes are rare, and the pattern is slower.
         if b":" in data and self.foreign.search(data) is not None:
             self._walk(data)
@@ -184,6 +255,19 @@ class _Scan:
         self.last_row = max(self.last_row, last_row)
         # The position after the chunk, from its last row: walked, it is a few hundred bytes.
         self._walk(data[last_row_tag:])
+
+    def _count_text(self, data: bytes) -> None:
+        """Add the bytes of the shared strings the chunk's cells use: python-calamine copies the string into each
+        cell, so a few long strings used by many cells make a small file take gigabytes."""
+        typed = data.count(_SHARED_TYPE)
+        odd = len(_SHARED_TYPE_ODD.findall(data))
+        if not typed and not odd:
+            return
+        shared, count = self.shared, len(self.shared)
+        indexes = _SHARED_CELL.findall(data) if count else []
+        self.text += sum(shared[i] if i < count else 0 for i in map(int, indexes))
+        # A cell of that type written otherwise, or cut at the chunk's end, counts as the longest string.
+        self.text += (typed - len(indexes) + odd) * self.longest
 
     def _positional(self, data: bytes) -> bool:
         """No reference anywhere: rows follow one another and cells fill their row from column A.

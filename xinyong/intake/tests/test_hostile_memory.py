@@ -1,9 +1,9 @@
-"""A hostile .xlsx through the real import, in its own process: its peak memory is measured, not guessed.
+"""Hostile .xlsx files through the real import, each in its own process: peak memory is measured, not guessed.
 
-The sheet claims A1:B2 in its <dimension> and holds 6 million cells. Loaded, python-calamine would hold all of them
-(about 70 bytes a cell, some 400 MB); the import must refuse it while its XML streams, at the memory of a process
-that merely starts. `bench/hostile_memory.py` does the same at full size (15 MB, 60 million cells) and for a 50 MB
-CSV of bad rows.
+One sheet claims A1:B2 in its <dimension> and holds 6 million cells: loaded, python-calamine would hold all of them
+(about 70 bytes a cell, some 400 MB). Another uses one 32 KB shared string in 6,000 cells: python-calamine would
+copy it into each (200 MB from a 30 KB file). The import must refuse both while their XML streams, at the memory of
+a process that merely starts. `bench/hostile_memory.py` does the same at full size and for a 50 MB CSV of bad rows.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -53,6 +54,22 @@ _PACKAGE = {
         'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
     ),
 }
+
+
+def write_shared_string_bomb(path: Path, *, cells: int) -> Path:
+    """The penalty header, then rows of 10 cells that all use one shared string of 32,767 characters (Excel's
+    longest)."""
+    strings = [*PENALTY_HEADERS, "x" * 32_767]
+    long = len(strings) - 1
+    sst = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    header = "<row>" + "".join(f'<c t="s"><v>{i}</v></c>' for i in range(len(PENALTY_HEADERS))) + "</row>"
+    row = "<row>" + f'<c t="s"><v>{long}</v></c>' * 10 + "</row>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in _PACKAGE.items():
+            zf.writestr(name, text)
+        zf.writestr("xl/sharedStrings.xml", f'<sst xmlns="{_MAIN}">{sst}</sst>')
+        zf.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{_MAIN}"><sheetData>{header}{row * (cells // 10)}</sheetData></worksheet>')
+    return path
 
 
 def write_lying_xlsx(path: Path, *, rows: int, columns: int) -> Path:
@@ -119,22 +136,39 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-def test_lying_dimension_xlsx_import_stays_small(platform: dict[str, str], tmp_path: Path) -> None:
-    path = write_lying_xlsx(tmp_path / "行政处罚.xlsx", rows=300_000, columns=20)
+@pytest.mark.parametrize(
+    ("make", "limits", "refusal"),
+    [
+        (
+            lambda path: write_lying_xlsx(path, rows=300_000, columns=20),
+            # 1 million cells, so that the sheet passes the limit a sixth of the way in
+            {"XINYONG_IMPORT_MAX_CELLS": "1000000"},
+            ["工作表“行政处罚”过大：A1:", "尚未读完", "超过上限 1,000,000 个"],
+        ),
+        (
+            lambda path: write_shared_string_bomb(path, cells=6000),
+            {"XINYONG_IMPORT_MAX_UNPACKED_BYTES": str(64 * 1024 * 1024)},
+            ["工作表“行政处罚”的单元格引用的共享文字展开后", "超过上限 64 MB"],
+        ),
+    ],
+    ids=["lying-dimension", "shared-string-bomb"],
+)
+def test_hostile_xlsx_import_stays_small(
+    platform: dict[str, str], tmp_path: Path, make: Any, limits: dict[str, str], refusal: list[str]
+) -> None:
+    path = make(tmp_path / "行政处罚.xlsx")
     baseline, code, _ = _measured(
         [sys.executable, "-c", "import django; django.setup(); import xinyong.intake.services"], platform
     )
     assert code == 0
-    # A limit of 1 million cells, so that the sheet passes it a sixth of the way in.
-    env = {**platform, "XINYONG_IMPORT_MAX_CELLS": "1000000"}
     peak, code, output = _measured(
         [sys.executable, "-m", "xinyong.cli", "import", str(path), "--category", "admin_penalty",
          "--department", "zhzfj", "--no-progress"],
-        env,
+        {**platform, **limits},
     )
     assert code != 0, output
-    assert "工作表“行政处罚”过大：A1:" in output, output
-    # Loading the sheet would take some 400 MB more than starting the process; the streaming check takes a few.
+    # Loading the sheet would take 200 to 400 MB more than starting the process; the streaming check takes a few.
     print(f"peak RSS: import {peak:.0f} MB, bare process {baseline:.0f} MB")
-    assert peak - baseline < 60, (peak, baseline)
-    assert "尚未读完" in output and "超过上限 1,000,000 个" in output, output
+    assert peak - baseline < 60, (peak, baseline, output)
+    for part in refusal:
+        assert part in output, output

@@ -1095,6 +1095,62 @@ def test_lying_dimension_too_wide(tmp_path: Path, monkeypatch: Any) -> None:
     assert "使用范围异常：A1:ADT4（800列×4行）" in exc_info.value.message
 
 
+def _shared_strings_xlsx(path: Path, strings: list[str], rows: list[list[int]]) -> Path:
+    """A sheet whose cells use shared strings (by index), as Excel and WPS write text."""
+    sst = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    sheet = "".join(
+        f'<row r="{r}">'
+        + "".join(f'<c r="{readers._column_letters(c)}{r}" t="s"><v>{i}</v></c>' for c, i in enumerate(row))
+        + "</row>"
+        for r, row in enumerate(rows, start=1)
+    )
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    parts = {
+        "xl/sharedStrings.xml": f'<?xml version="1.0"?><sst xmlns="{main}">{sst}</sst>',
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData>{sheet}</sheetData></worksheet>',
+    }
+    source = _sheet_with_stray_cells(path.with_name("template-" + path.name))
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, parts.pop(info.filename, None) or src.read(info))
+        for name, text in parts.items():
+            dst.writestr(name, text)
+    return path
+
+
+def test_a_long_shared_string_in_many_cells_is_refused_before_loading(
+    tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    # One 30 KB string used by 400 cells: python-calamine would copy it into each, 12 MB from a 40 KB file (the
+    # same file with 40,000 cells takes 1.2 GB).
+    path = _shared_strings_xlsx(tmp_path / "bomb.xlsx", ["名称", "长" * 10_000], [[0] * 4] + [[1] * 4] * 100)
+    assert path.stat().st_size < 50_000
+    settings.XINYONG_IMPORT_MAX_UNPACKED_BYTES = 4 * 1024 * 1024
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    code, message = _error(exc_info)
+    assert code == ErrorCode.FILE_TOO_LARGE
+    assert re.match(r"工作表“Sheet”的单元格引用的共享文字展开后(已)?达 [\d.]+ MB，超过上限 4 MB", message), message
+    settings.XINYONG_IMPORT_MAX_UNPACKED_BYTES = 16 * 1024 * 1024
+    monkeypatch.undo()
+    assert len(list(iter_rows(path))) == 101
+
+
+def test_too_many_shared_strings_are_refused_before_the_workbook_is_opened(
+    tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    path = _shared_strings_xlsx(tmp_path / "many.xlsx", [f"企业{i}" for i in range(1200)], [[0], [1]])
+    settings.XINYONG_IMPORT_MAX_CELLS = 1000
+    monkeypatch.setattr(readers, "_open_workbook", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert exc_info.value.message.startswith("文件中的共享文字超过 1,000 条")
+    settings.XINYONG_IMPORT_MAX_CELLS = 2000
+    monkeypatch.undo()
+    assert [row.cells for row in iter_rows(path)] == [["企业0"], ["企业1"]]
+
+
 def test_hidden_sheet_with_stray_cells_is_not_loaded(tmp_path: Path, monkeypatch: Any) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active

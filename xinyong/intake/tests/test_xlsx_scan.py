@@ -17,7 +17,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from xinyong.intake import xlsx_scan
-from xinyong.intake.xlsx_scan import ScanTimeout, scan_used_range
+from xinyong.intake.xlsx_scan import ScanTimeout, TooManyStrings, scan_used_range, shared_string_lengths
 
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?>'
@@ -68,9 +68,11 @@ def write_xlsx(path: Path, sheet_data: str, *, prefix: str = "", dimension: str 
     return path
 
 
-def _scan(path: Path, **kwargs: object) -> tuple[int, int] | None:
+def _scan(path: Path) -> tuple[int, int] | None:
+    """The last row and column the scan finds."""
     with zipfile.ZipFile(path) as zf, zf.open("xl/worksheets/sheet1.xml") as fh:
-        return scan_used_range(fh, on_growth=lambda row, col, final: None, **kwargs)  # type: ignore[arg-type]
+        found = scan_used_range(fh, on_growth=lambda *args: None)
+    return None if found is None else found[:2]
 
 
 def _calamine_end(path: Path) -> tuple[int, int] | None:
@@ -241,7 +243,7 @@ def test_growth_is_reported_while_reading_and_can_stop_it() -> None:
     fh = _Counting(xml.encode())
     seen: list[tuple[int, int, bool]] = []
 
-    def refuse_past_10000_cells(last_row: int, last_col: int, final: bool) -> None:
+    def refuse_past_10000_cells(last_row: int, last_col: int, text: int, final: bool) -> None:
         seen.append((last_row, last_col, final))
         if (last_row + 1) * (last_col + 1) > 10_000:
             raise _Refused
@@ -260,4 +262,68 @@ def test_deadline() -> None:
     xml = f'<worksheet xmlns="{_MAIN}"><sheetData>{row * 100_000}</sheetData></worksheet>'
     with pytest.raises(ScanTimeout):
         scan_used_range(io.BytesIO(xml.encode()), on_growth=lambda *a: None, deadline=time.monotonic())
-    assert scan_used_range(io.BytesIO(xml.encode()), on_growth=lambda *a: None) == (99_999, 9)
+    assert scan_used_range(io.BytesIO(xml.encode()), on_growth=lambda *a: None) == (99_999, 9, 0)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Shared strings: python-calamine copies an entry into every cell that uses it
+
+
+def _sst(items: str) -> io.BytesIO:
+    return io.BytesIO(f'<?xml version="1.0"?><sst xmlns="{_MAIN}">{items}</sst>'.encode())
+
+
+def test_shared_string_entries_in_every_form() -> None:
+    entries = [
+        "<si><t>甲</t></si>",
+        "<si/>",
+        "<si></si>",
+        '<si><r><rPr><b/></rPr><t>乙乙</t></r><rPh sb="0" eb="1"><t>x</t></rPh></si>',
+        f'<x:si xmlns:x="{_MAIN}"><x:t>丙</x:t></x:si>',
+        "<si ><t>" + "长" * 1000 + "</t></si >",
+    ]
+    lengths, order_known = shared_string_lengths(_sst("".join(entries)), max_entries=10)
+    assert order_known
+    assert len(lengths) == 6
+    # Each the bytes from the end of the one before to its own end tag: at least the bytes of its text.
+    texts = ["甲", "", "", "乙乙x", "丙", "长" * 1000]
+    assert all(size >= len(text.encode()) for size, text in zip(lengths, texts, strict=True))
+    assert lengths[1] == 0 and lengths[5] == len(("<si ><t>" + "长" * 1000 + "</t>").encode()) == 3012
+
+
+def test_shared_strings_cut_into_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = "".join(f"<si><t>{'文' * (i % 50)}</t></si>" for i in range(3000))
+    whole, _ = shared_string_lengths(_sst(items), max_entries=5000)
+    monkeypatch.setattr(xlsx_scan, "CHUNK_BYTES", 97)
+    assert shared_string_lengths(_sst(items), max_entries=5000)[0] == whole
+
+
+def test_too_many_shared_strings_stop_the_reading() -> None:
+    fh = _Counting(_sst("<si><t>1</t></si>" * 200_000).getvalue())
+    with pytest.raises(TooManyStrings):
+        shared_string_lengths(fh, max_entries=1000)
+    assert fh.served <= 2 * xlsx_scan.CHUNK_BYTES
+
+
+def test_a_comment_makes_the_order_unknown() -> None:
+    _, order_known = shared_string_lengths(_sst("<si><t>1</t></si><!-- <si><t>2</t></si> -->"), max_entries=10)
+    assert not order_known
+
+
+def test_text_is_counted_each_time_a_cell_uses_it(tmp_path: Path) -> None:
+    lengths = [10, 2000, 30]
+    cells = [(0, 1), (1, 1), (2, 1), (3, 0), (4, 2)]  # (column, shared string)
+    rows = "".join(
+        f'<row r="{r}">' + "".join(f'<c r="{_letters(c)}{r}" s="1" t="s"><v>{i}</v></c>' for c, i in cells) + "</row>"
+        for r in range(1, 101)
+    )
+    expected = 100 * (2000 * 3 + 10 + 30)
+    with zipfile.ZipFile(write_xlsx(tmp_path / "s.xlsx", rows)) as zf, zf.open("xl/worksheets/sheet1.xml") as fh:
+        assert scan_used_range(fh, on_growth=lambda *a: None, shared_strings=lengths) == (99, 4, expected)
+    # A type written another way counts as the longest string; so does every string when the order is unknown.
+    odd = rows.replace('t="s"><v>0<', "t='s'><v>0<")
+    with zipfile.ZipFile(write_xlsx(tmp_path / "o.xlsx", odd)) as zf, zf.open("xl/worksheets/sheet1.xml") as fh:
+        assert scan_used_range(fh, on_growth=lambda *a: None, shared_strings=lengths)[2] == expected + 100 * 1990
+    with zipfile.ZipFile(tmp_path / "s.xlsx") as zf, zf.open("xl/worksheets/sheet1.xml") as fh:
+        found = scan_used_range(fh, on_growth=lambda *a: None, shared_strings=lengths, shared_order_known=False)
+    assert found == (99, 4, 500 * 2000)
