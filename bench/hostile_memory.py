@@ -16,7 +16,7 @@ Then, for each file, it runs in a child process and prints peak resident memory 
   baseline  a process that only sets Django up and imports the import path (what any `xinyong` command costs);
   reader    the raw reader over the file (`xinyong.intake.readers.iter_rows`, rows counted and dropped);
   import    `xinyong import FILE --category admin_penalty --department zhzfj --json` on SQLite in a temporary data
-            folder set up with `xinyong setup`.
+            folder set up with `xinyong setup` (a fresh copy for each file).
 Peak memory is the child's own maximum resident set size as os.wait4 reports it (ru_maxrss, which takes in the
 processes it waited for, such as the forked checking process of a large import). --max-cells sets
 XINYONG_IMPORT_MAX_CELLS for the children (60000000, the limit before the sheet was measured while it streams, makes
@@ -30,6 +30,7 @@ import csv
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -194,6 +195,10 @@ def _summary(output: str) -> str:
                 f"rows {data['rows']:,}, accepted {data['accepted']:,}, rejected {data['rejected']:,}, "
                 f"errors {total:,} ({len(data.get('errors', [])):,} in the result)"
             )
+    # Output cut short (without a limit on its errors an import prints gigabytes): the counts at its start.
+    counts = dict(re.findall(r'"(rows|accepted|rejected)": (\d+)', output[:2000]))
+    if len(counts) == 3:
+        return f"rows {int(counts['rows']):,}, accepted {int(counts['accepted']):,}, rejected {int(counts['rejected']):,}"
     lines = [line for line in output.splitlines() if line.strip()]
     return lines[-1][:110] if lines else ""
 
@@ -259,8 +264,15 @@ def main() -> None:
                      "--json", "--no-progress"],
                 ),
             )
+            # Each file is imported into a fresh copy of the set-up database: what one import leaves behind (held-back
+            # rows) must not weigh on the next one's figures.
+            fresh = data_dir / label.replace(" ", "-")
+            fresh.mkdir()
+            shutil.copy(data_dir / "xinyong.sqlite3", fresh / "xinyong.sqlite3")
+            shutil.copy(data_dir / "secret_key", fresh / "secret_key")
+            run_env = {**env, "XINYONG_DATA_DIR": str(fresh), "DATABASE_URL": f"sqlite:///{fresh / 'xinyong.sqlite3'}"}
             for name, command in runs:
-                elapsed, peak, output = measure(command, env)
+                elapsed, peak, output = measure(command, run_env)
                 outcome = "" if name == "baseline" else _summary(output)
                 print(f"{label:<26}{name:<10}{elapsed:>7.1f}s{peak:>8.0f} MB  {outcome}", flush=True)
     finally:
