@@ -10,7 +10,11 @@ python-calamine never sees a sheet that is too large.
 The range is an upper bound of python-calamine's: it starts at A1, and cells without a value count too (as they do
 in the ``<dimension>`` Excel writes). Files as Excel, WPS and the common libraries write them (every row and cell
 with its reference, in order) take a fast path that looks at whole chunks at C speed; files without references
-take another; anything else is walked tag by tag.
+take another; anything else is walked tag by tag. A comment, CDATA section or processing instruction cannot end
+the rows early.
+
+python-calamine also copies a shared string into every cell that uses it, so that one long string in many cells
+makes a small file take gigabytes: the scan adds up that text too, from the sizes ``shared_string_lengths`` reads.
 """
 
 from __future__ import annotations
@@ -28,7 +32,6 @@ CHUNK_BYTES = 256 * 1024
 # A tag is never held back longer than this while waiting for its end: past it, the tag is dropped (one cell at
 # most goes uncounted for every megabyte of XML, which cannot move the range much).
 _MAX_CARRY = 1 << 20
-_WHITESPACE = (b" ", b"\t", b"\r", b"\n")
 # Attributes, with quoted values that may hold ">".
 _ATTRS = rb"(?:[^>\"']+|\"[^\"]*\"|'[^']*')*"
 _SHEET_DATA_START = re.compile(rb"<((?:[\w.-]+:)?)sheetData(?=[\s/>])(" + _ATTRS + rb")>")
