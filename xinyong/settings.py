@@ -248,6 +248,11 @@ XINYONG_TRUSTED_PROXIES = int(os.environ.get("XINYONG_TRUSTED_PROXIES", "0"))
 # Limits on what an import will read; a clerk's file beyond them is refused with a clear message.
 XINYONG_IMPORT_MAX_BYTES = int(os.environ.get("XINYONG_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
 XINYONG_IMPORT_MAX_ROWS = int(os.environ.get("XINYONG_IMPORT_MAX_ROWS", "2000000"))
+# A spreadsheet's columns (CSV too), and a worksheet's used range and an .xlsx's unpacked size: python-calamine
+# holds a whole worksheet, about 70 bytes a cell while it loads, so the cell limit bounds an import's memory.
+XINYONG_IMPORT_MAX_COLUMNS = int(os.environ.get("XINYONG_IMPORT_MAX_COLUMNS", "500"))
+XINYONG_IMPORT_MAX_CELLS = int(os.environ.get("XINYONG_IMPORT_MAX_CELLS", "5000000"))
+XINYONG_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("XINYONG_IMPORT_MAX_UNPACKED_BYTES", str(1024**3)))
 # Files at least this large are checked in a second process while the first one writes (0 turns it off).
 XINYONG_IMPORT_PARALLEL_BYTES = int(os.environ.get("XINYONG_IMPORT_PARALLEL_BYTES", str(2 * 1024 * 1024)))
 

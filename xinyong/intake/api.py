@@ -86,7 +86,8 @@ class JobOut(Schema):
     batch: int | None = None
     result: dict[str, Any] | None = Field(
         default=None,
-        description="导入结果：rows、accepted、rejected、late、errors（行号、字段、代码、说明）等",
+        description="导入结果：rows、accepted、rejected、late、errors（前 1000 条：行号、字段、代码、说明）、"
+        "errors_total（全部条数）等；全部未通过的数据见 GET /api/v1/intake/batches/{id}",
     )
     error: ErrorOut | None = None
     links: JobLinks

@@ -376,60 +376,65 @@ def rejected_rows_replace(*, batch: Batch, keys: Collection[str] | None = None) 
             batch__department=batch.department_id,
         )
         .exclude(batch=batch)
-        .select_related("batch__category")
         .order_by("batch_id", "row_number")
+        .values_list("pk", "batch__category_id", "values")
     )
-    by_key: dict[str, list[RejectedRow]] = defaultdict(list)
+    # Only the rows' ids are kept, by key: a department's earlier batches may hold hundreds of thousands of
+    # held-back rows (a whole file of bad rows), which as objects would take gigabytes at every later import.
+    by_key: dict[str, list[int]] = defaultdict(list)
     validators: dict[int, tuple[Schema, RowValidator]] = {}
     now = clock.now()
-    for row in pending.iterator(chunk_size=2000):
-        if row.batch.category_id not in validators:
-            schema = schema_of(row.batch.category)
-            validators[row.batch.category_id] = (schema, _validator(schema, now))
-        schema, validator = validators[row.batch.category_id]
-        key = _key_of(schema, validator, row)
+    for pk, category_id, values in pending.iterator(chunk_size=500):
+        if category_id not in validators:
+            schema = schema_of(Category.objects.get(pk=category_id))
+            validators[category_id] = (schema, _validator(schema, now))
+        schema, validator = validators[category_id]
+        key = _key_of(schema, validator, values)
         if key:
-            by_key[key].append(row)
+            by_key[key].append(pk)
     if not by_key:
         return 0
     delivered = _delivered(batch, category, list(by_key), keys)
-    replaced = [row for key in delivered for row in by_key[key]]
-    if not replaced:
+    key_of_row = {pk: key for key in delivered for pk in by_key[key]}
+    if not key_of_row:
         return 0
     record_ids = _record_ids(category, sorted(delivered))
     submitter = batch.submitted_by if batch.submitted_by_id else None
     label = _actor_name(submitter) if submitter else f"{channel_name(batch.channel)}报送（批次 {batch.pk}）"
-    for key in delivered:
-        for row in by_key[key]:
+    replaced: list[dict[str, Any]] = []
+    ids = sorted(key_of_row)
+    for start in range(0, len(ids), 2000):
+        rows = list(
+            RejectedRow.objects.filter(pk__in=ids[start : start + 2000])
+            .only("pk", "batch_id", "row_number", "status", *RESOLUTION_FIELDS, "replaced_by")
+            .order_by("batch_id", "row_number")
+        )
+        for row in rows:
             row.status = RejectedRowStatus.REPLACED
             row.resolved_at = now
             row.resolved_by = submitter
             row.resolved_by_label = label[:150]
             row.resolution_reason = ""
-            row.record_id = record_ids.get(key)
+            row.record_id = record_ids.get(key_of_row[row.pk])
             row.replaced_by = batch
-    RejectedRow.objects.bulk_update(replaced, ["status", *RESOLUTION_FIELDS, "replaced_by"], batch_size=500)
+            replaced.append({"id": row.pk, "batch": row.batch_id, "row": row.row_number, "record": row.record_id})
+        RejectedRow.objects.bulk_update(rows, ["status", *RESOLUTION_FIELDS, "replaced_by"], batch_size=500)
+    replaced.sort(key=lambda item: (item["batch"], item["row"]))
     audit_record(
         actor=None,
         action="intake.rows_replaced",
         obj=batch,
         summary=f"批次 {batch.pk} 重新报送了 {len(replaced)} 行待更正数据，原待更正行标记为“已被新文件替换”",
-        after={
-            "batch": batch.pk,
-            "replaced": [
-                {"id": row.pk, "batch": row.batch_id, "row": row.row_number, "record": row.record_id}
-                for row in replaced
-            ],
-        },
+        after={"batch": batch.pk, "replaced": replaced},
     )
     return len(replaced)
 
 
-def _key_of(schema: Schema, validator: RowValidator, row: RejectedRow) -> str:
-    """The row's record key when every key field is readable, else ""."""
+def _key_of(schema: Schema, validator: RowValidator, values: Mapping[str, Any] | None) -> str:
+    """The record key of a held-back row's values when every key field is readable, else ""."""
     if not schema.key_fields:
         return ""
-    cells = {code: value for code, value in (row.values or {}).items() if value not in (None, "")}
+    cells = {code: value for code, value in (values or {}).items() if value not in (None, "")}
     checked = validator.check(cells)
     if any(not checked.values.get(code) for code in schema.key_fields):
         return ""

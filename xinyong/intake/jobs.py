@@ -52,8 +52,6 @@ from xinyong.org.selectors import require_role, roles_of, units_for_role
 logger = logging.getLogger(__name__)
 
 DEFAULT_BACKGROUND_BYTES = 2 * 1024 * 1024
-# A job's result keeps this many row errors; the batch keeps every rejected row with all of its errors.
-RESULT_ERRORS_KEPT = 1000
 # Progress is written at most this often (seconds), however small the chunks.
 PROGRESS_INTERVAL = 0.5
 # How long a running job may go without a sign of life before it counts as abandoned (seconds). Progress comes
@@ -281,12 +279,8 @@ def _import(job: ImportJob, progress: _Progress) -> ImportResult:
 
 
 def job_result_json(result: ImportResult) -> dict[str, Any]:
-    data = result.as_dict()
-    errors = data["errors"]
-    data["errors_total"] = len(errors)
-    data["errors"] = errors[:RESULT_ERRORS_KEPT]
-    data["errors_truncated"] = len(errors) > RESULT_ERRORS_KEPT
-    return data
+    # The result already keeps only the first errors and counts them all (errors_total, errors_truncated).
+    return result.as_dict()
 
 
 def _finish_failed(job_id: int, code: str, message: str) -> None:

@@ -5,11 +5,11 @@ a clerk sees when the file is open in Excel or WPS, and locates the header row a
 government templates put above it. Every failure is a ``XinyongError`` with a Chinese message that says what
 to do.
 
-Memory does not grow with the file for CSV (read line by line). For .xlsx/.xls, python-calamine holds one
-worksheet in compact native memory and hands rows to Python one at a time; an .xlsx is inspected before it
-is opened so that a zip bomb is refused without being unpacked, and a worksheet's used range is checked
-before it is loaded, since python-calamine allocates all of it (one stray cell at XFD1048576 would abort the
-process).
+Memory does not grow with the file for CSV (read line by line, a row at most 4 MB and 500 columns). For
+.xlsx/.xls, python-calamine holds one worksheet in compact native memory and hands rows to Python one at a
+time; an .xlsx is inspected before it is opened so that a zip bomb is refused without being unpacked, and a
+worksheet's used range is measured from its cells as they stream, whatever the sheet claims, and refused before
+it is loaded, since python-calamine allocates all of it (one stray cell at XFD1048576 would abort the process).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import time
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -43,6 +44,7 @@ from python_calamine import (
 )
 
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.intake.xlsx_scan import ScanTimeout, TooManyStrings, scan_used_range, shared_string_lengths
 
 __all__ = [
     "FileFormat",
@@ -63,10 +65,12 @@ _MIB = 1024 * 1024
 _DEFAULT_MAX_BYTES = 200 * _MIB
 _DEFAULT_MAX_ROWS = 2_000_000
 _DEFAULT_MAX_UNPACKED_BYTES = 1024 * _MIB
-# The used range of a worksheet (what Excel's Ctrl+End shows) is what python-calamine allocates, about 32 bytes
-# a cell, however few cells hold values: one stray cell far below or to the right of the table makes it huge.
+# The used range of a worksheet (where its cells are, whatever its <dimension> claims) is what python-calamine
+# allocates, about 70 bytes a cell at the peak of loading, however few cells hold values: one stray cell far below
+# or to the right of the table makes it huge. 5 million cells (about 200,000 rows of the 25 columns of 双公示) take
+# about 400 MB to read; a larger table is split, or sent as CSV, which is read line by line.
 _DEFAULT_MAX_COLUMNS = 500
-_DEFAULT_MAX_CELLS = 60_000_000
+_DEFAULT_MAX_CELLS = 5_000_000
 # A range this large whose sheet XML (or BIFF substream) has less than one byte for every few of its cells is
 # almost all empty: stray cells far from the table, not data.
 _SPARSE_MIN_CELLS = 4_000_000
@@ -191,6 +195,8 @@ def detect_format(path: Path, original_name: str | None = None) -> FileFormat:
         if head.startswith(magic) and not (len(magic) <= 2 and _decodes_as_text(head)):
             raise _not_a_spreadsheet(kind)
     encoding = _sniff_encoding(head)
+    if encoding in (None, "gb18030"):
+        _reject_undecodable_line(head, complete=len(head) < _SNIFF_BYTES)
     if encoding is not None:
         sample = _decode_sample(head, encoding)
         _reject_markup(sample)
@@ -199,10 +205,8 @@ def detect_format(path: Path, original_name: str | None = None) -> FileFormat:
             return "csv"
         if ext in (".csv", ".txt", ".tsv"):
             raise _binary_junk(bad_line)
-    else:
-        _reject_mixed_encodings(head, complete=len(head) < _SNIFF_BYTES)
-        if ext in (".csv", ".txt", ".tsv"):
-            raise _binary_junk(_first_junk_line(head))
+    elif ext in (".csv", ".txt", ".tsv"):
+        raise _binary_junk(_first_junk_line(head))
     if ext in (".xlsx", ".xlsm", ".xls", ".et"):
         raise _unreadable(f"文件扩展名是 {ext}，但内容不是有效的 Excel 文件，可能已损坏。{_RESAVE}")
     raise _unreadable(f"无法识别该文件的格式，{_ACCEPTED}")
@@ -486,49 +490,78 @@ def _first_junk_line(head: bytes) -> int:
 _ENCODING_LABELS = {"utf-8": "UTF-8", "gb18030": "GBK"}
 
 
-def _reject_mixed_encodings(head: bytes, *, complete: bool) -> None:
-    """Name the line of a text file whose encoding differs from the rest, when that is why it decodes in no
-    encoding (a UTF-8 file with a line pasted in from a GBK file, or the reverse).
+def _reject_undecodable_line(head: bytes, *, complete: bool) -> None:
+    """Name the row of a text file that has a line its encoding cannot read: a line pasted in from a file in the
+    other encoding (a GBK line in a UTF-8 file, or the reverse), or bytes that are text in neither.
 
-    Every line must be text in one of the two encodings; the encoding that reads further from the start is
-    the file's, the first line it cannot read is the odd one. The last line of an incomplete sample may be
-    cut in the middle of a character and is left out. Returns quietly when the sample is not such a file.
+    The file's encoding is the one most of its non-ASCII lines are written in: a UTF-8 file with one bad line is
+    UTF-8 even when GB18030, which accepts most byte pairs, would read the whole sample (as gibberish). The row is
+    the one the clerk sees in Excel or WPS (a quoted cell over several lines is one row). The last line of an
+    incomplete sample may be cut in the middle of a character and is left out. Returns quietly when the sample
+    reads in one encoding, or is binary content rather than text with a bad line.
     """
     if b"\x00" in head:
         return
     lines = head.split(b"\n")
     if not complete and len(lines) > 1:
         lines.pop()
-    first_bad: dict[str, int] = {}
-    for encoding in _ENCODING_LABELS:
-        first_bad[encoding] = len(lines)
-        for index, line in enumerate(lines):
-            try:
-                line.decode(encoding)
-            except UnicodeDecodeError:
-                first_bad[encoding] = index
-                break
-    encoding = max(first_bad, key=lambda e: first_bad[e])
+    readable = {encoding: [_decodes(line, encoding) for line in lines] for encoding in _ENCODING_LABELS}
+    foreign = [i for i, line in enumerate(lines) if not line.isascii()]
+    in_utf8 = sum(readable["utf-8"][i] for i in foreign)
+    in_gbk = sum(readable["gb18030"][i] for i in foreign)
+    encoding = "utf-8" if in_utf8 * 2 > len(foreign) or in_utf8 > in_gbk else "gb18030"
+    bad = next((i for i in foreign if not readable[encoding][i]), None)
+    if bad is None:
+        return
     other = next(e for e in _ENCODING_LABELS if e != encoding)
-    bad = first_bad[encoding]
-    if bad >= len(lines):
-        return
-    text: list[str] = []
-    for line in lines:
-        try:
-            text.append(line.decode(encoding))
-        except UnicodeDecodeError:
-            try:
-                text.append(line.decode(other))
-            except UnicodeDecodeError:
-                return  # a line in neither encoding: binary content, not a mix of encodings
-    if _binary_line("\n".join(text)) is not None:
-        return
-    raise _unreadable(
-        f"第{bad + 1}行含有无法识别的字符：这一行的编码与文件其他各行不一致"
-        f"（文件是 {_ENCODING_LABELS[encoding]} 编码，这一行像是 {_ENCODING_LABELS[other]} 编码，"
-        "可能是从别的文件复制过来的）。请用 Excel 或 WPS 打开后“另存为” CSV UTF-8 格式再上传"
-    )
+    text = [
+        line.decode(encoding)
+        if readable[encoding][i]
+        else line.decode(other)
+        if readable[other][i]
+        else line.decode(encoding, "replace")
+        for i, line in enumerate(lines)
+    ]
+    sample = "\n".join(text)
+    junk = len(_JUNK_OR_UNDECODABLE.findall(sample))
+    if junk > max(2, _MAX_JUNK_RATIO * len(sample)):
+        return  # binary content, not text with a bad line
+    row = _row_of_line(text, bad)
+    raise _undecodable(row, lines[bad], encoding)
+
+
+def _decodes(line: bytes, encoding: str) -> bool:
+    try:
+        line.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _row_of_line(lines: list[str], index: int) -> int:
+    """The row (1-based, as Excel or WPS shows the CSV) that holds physical line ``index``."""
+    before = lines[:index]
+    try:
+        records = sum(1 for _ in csv.reader(before, delimiter=_sniff_delimiter("\n".join(lines))))
+    except csv.Error:
+        return index + 1
+    # A line inside a quoted cell that spans lines belongs to the row still open: csv.reader has not counted it.
+    return records + 1
+
+
+def _undecodable(row: int, line: bytes, encoding: str) -> XinyongError:
+    other = next(e for e in _ENCODING_LABELS if e != encoding)
+    if _decodes(line, other):
+        reason = (
+            f"这一行的编码与文件其他各行不一致（文件是 {_ENCODING_LABELS[encoding]} 编码，这一行像是 "
+            f"{_ENCODING_LABELS[other]} 编码，可能是从别的文件复制过来的）"
+        )
+    else:
+        reason = (
+            f"这一行有既不是 UTF-8 也不是 GBK 编码的内容（文件是 {_ENCODING_LABELS[encoding]} 编码），"
+            "可能是文件损坏或混入了乱码"
+        )
+    return _unreadable(f"第{row}行含有无法识别的字符：{reason}。请用 Excel 或 WPS 打开后“另存为” CSV UTF-8 格式再上传")
 
 
 def _binary_junk(line: int) -> XinyongError:
@@ -684,6 +717,7 @@ def _prepare(path: Path, fmt: str | None, original_name: str | None, max_rows: i
         raise ValueError(f"unknown file format {kind!r}")
     if kind == "xlsx":
         _check_zip_bomb(path)
+        _xlsx_shared_strings(path, _setting("XINYONG_IMPORT_MAX_CELLS", _DEFAULT_MAX_CELLS))
     return kind, limit_rows
 
 
@@ -698,6 +732,37 @@ def _too_many_rows(limit: int) -> XinyongError:
     return XinyongError(
         ErrorCode.FILE_TOO_LARGE, f"文件的数据行数超过上限（最多 {limit:,} 行），请拆分后分批上传"
     )
+
+
+def _xlsx_shared_strings(path: Path, max_entries: int) -> tuple[Sequence[int], bool]:
+    """The size of each shared string of an .xlsx and whether their order is certain (see ``xlsx_scan``); refuses a
+    workbook with more of them than a sheet may have cells, before python-calamine loads them all on opening it."""
+    with zipfile.ZipFile(path) as zf:
+        info = next(
+            (i for i in zf.infolist() if i.filename.replace("\\", "/").lower() == "xl/sharedstrings.xml"), None
+        )
+        if info is None:
+            return (), True
+        try:
+            with zf.open(info) as fh:
+                return shared_string_lengths(
+                    fh, max_entries=max_entries, deadline=time.monotonic() + _SCAN_SECONDS
+                )
+        except (ValueError, OSError, EOFError, zlib.error, zipfile.BadZipFile, zipfile.LargeZipFile):
+            # Damaged: every string a cell uses counts as long as the whole part, so that the sheet's check stands.
+            return array("I", [min(info.file_size, 0xFFFFFFFF)]), False
+        except TooManyStrings as exc:
+            raise XinyongError(
+                ErrorCode.FILE_TOO_LARGE,
+                f"文件中的共享文字超过 {max_entries:,} 条（一个工作表最多 {max_entries:,} 个单元格，用不到这么多），"
+                f"疑似恶意构造的文件，已拒绝读取。如果这是正常的表格文件，{_RESAVE}",
+            ) from exc
+        except ScanTimeout:
+            raise XinyongError(
+                ErrorCode.FILE_TOO_LARGE,
+                f"文件中的共享文字结构异常：核对超过 {_SCAN_SECONDS:.0f} 秒仍未完成（疑似恶意构造的文件），"
+                f"已拒绝读取。{_RESAVE}",
+            ) from None
 
 
 def _check_zip_bomb(path: Path) -> None:
@@ -973,13 +1038,17 @@ _MAX_EXACT_FLOAT_INT = 2.0**53
 
 @dataclass(frozen=True)
 class _Extent:
-    """The used range of a worksheet (0-based, inclusive) and the size of the XML or BIFF data behind it."""
+    """The used range of a worksheet (0-based, inclusive), the size of the XML or BIFF data behind it and the text
+    its cells take from the shared strings."""
 
     first_row: int
     first_col: int
     last_row: int
     last_col: int
     source_bytes: int | None
+    # The bytes of shared strings its cells use, each counted as often as it is used (python-calamine copies it
+    # into every cell).
+    text_bytes: int = 0
 
     @property
     def width(self) -> int:
@@ -1015,12 +1084,14 @@ def _column_index(letters: str) -> int:
 
 
 class _SheetGuard:
-    """Refuses a worksheet whose used range python-calamine would allocate in full (about 32 bytes a cell):
-    one stray cell at XFD1048576 would take hundreds of gigabytes and abort the process.
+    """Refuses a worksheet whose used range python-calamine would allocate in full (about 70 bytes a cell at the
+    peak of loading): one stray cell at XFD1048576 would take hundreds of gigabytes and abort the process.
 
-    The used range is read before the sheet is loaded: for .xlsx from the ``<dimension>`` at the start of the
-    sheet's XML, or by scanning the cell references when a writer leaves it out (or writes just A1); for .xls
-    from the DIMENSIONS record of the sheet. It is checked again, from what python-calamine reports, once the
+    The used range is measured before the sheet is loaded, where the cells are, whatever the sheet claims: for
+    .xlsx by reading the sheet's XML as it streams and placing each cell as python-calamine will (``xlsx_scan``),
+    for .xls from the sheet's cell records. The sheet is refused the moment the range passes a limit, so memory
+    stays that of one chunk; a range the sheet itself states as too large (``<dimension>``, the DIMENSIONS
+    record) is refused without reading further. It is checked again, from what python-calamine reports, once the
     sheet is loaded and before any row is handed to Python.
     """
 
@@ -1030,19 +1101,31 @@ class _SheetGuard:
         self.names: list[str] = list(workbook.sheet_names)
         self.max_columns = _setting("XINYONG_IMPORT_MAX_COLUMNS", _DEFAULT_MAX_COLUMNS)
         self.max_cells = _setting("XINYONG_IMPORT_MAX_CELLS", _DEFAULT_MAX_CELLS)
+        self.max_text = _setting("XINYONG_IMPORT_MAX_UNPACKED_BYTES", _DEFAULT_MAX_UNPACKED_BYTES)
         self._extents: dict[int, _Extent | None] = {}
-        self._xls: list[_Extent | None] | None = None
+        self._shared: tuple[Sequence[int], bool] | None = None
 
     def extent(self, index: int) -> _Extent | None:
-        """The used range of a sheet as its file states it, or None if empty or unknown."""
+        """The used range of a sheet's cells, or None if empty or unknown (a damaged file: python-calamine reports
+        it)."""
         if index not in self._extents:
             try:
                 if self.kind == "xlsx":
-                    self._extents[index] = _xlsx_extent(self.path, self.names[index])
+                    if self._shared is None:
+                        self._shared = _xlsx_shared_strings(self.path, self.max_cells)
+                    self._extents[index] = _xlsx_extent(
+                        self.path,
+                        self.names[index],
+                        lambda extent, partial: self._check(index, extent, partial=partial),
+                        self._shared,
+                    )
                 else:
-                    if self._xls is None:
-                        self._xls = _xls_extents(self.path, len(self.names))
-                    self._extents[index] = self._xls[index] if index < len(self._xls) else None
+                    self._extents[index] = _xls_extent(
+                        self.path,
+                        index,
+                        len(self.names),
+                        lambda extent, partial: self._check(index, extent, partial=partial),
+                    )
             except (
                 ValueError,
                 IndexError,
@@ -1058,6 +1141,12 @@ class _SheetGuard:
             ):
                 # A damaged or unusual file: python-calamine reports it, or the check after loading applies.
                 self._extents[index] = None
+            except ScanTimeout:
+                raise XinyongError(
+                    ErrorCode.FILE_TOO_LARGE,
+                    f"{self._where(index)}的结构异常：核对其单元格位置超过 {_SCAN_SECONDS:.0f} 秒仍未完成"
+                    f"（疑似恶意构造的文件），已拒绝读取。{_RESAVE}",
+                ) from None
         return self._extents[index]
 
     def before_load(self, index: int) -> None:
@@ -1074,7 +1163,11 @@ class _SheetGuard:
             index, _Extent(start[0], start[1], end[0], end[1], stated.source_bytes if stated else None)
         )
 
-    def _check(self, index: int, extent: _Extent) -> None:
+    def _where(self, index: int) -> str:
+        return f"工作表“{self.names[index]}”" if 0 <= index < len(self.names) else "表格"
+
+    def _check(self, index: int, extent: _Extent, *, partial: bool = False) -> None:
+        """Refuse a used range past the limits; ``partial``: the sheet is still being read (it is larger yet)."""
         width, height = extent.width, extent.height
         cells = width * height
         sparse = (
@@ -1082,19 +1175,27 @@ class _SheetGuard:
             and cells >= _SPARSE_MIN_CELLS
             and extent.source_bytes * _SPARSE_CELLS_PER_BYTE < cells
         )
-        where = f"工作表“{self.names[index]}”" if 0 <= index < len(self.names) else "表格"
-        size = f"{extent.ref()}（{width}列×{height}行）"
+        where = self._where(index)
+        size = f"{extent.ref()}（{width}列×{height}行{'，尚未读完' if partial else ''}）"
         if width > self.max_columns or sparse:
             raise XinyongError(
                 ErrorCode.FILE_TOO_LARGE,
                 f"{where}的使用范围异常：{size}，可能有远处的零散单元格。"
                 "请删除多余的行列后另存再上传（在 Excel 或 WPS 中按 Ctrl+End 可定位到表格的最后一个单元格）。",
             )
+        if extent.text_bytes > self.max_text:
+            shown, shown_limit = _sizes(extent.text_bytes, self.max_text)
+            raise XinyongError(
+                ErrorCode.FILE_TOO_LARGE,
+                f"{where}的单元格引用的共享文字展开后{'已' if partial else ''}达 {shown}，超过上限 {shown_limit}"
+                "（少量长文字被大量单元格重复引用，疑似恶意构造的文件），已拒绝读取。"
+                "如果这是正常的表格文件，请拆分后分批上传。",
+            )
         if cells > self.max_cells:
             raise XinyongError(
                 ErrorCode.FILE_TOO_LARGE,
-                f"{where}过大：{size}，共 {cells:,} 个单元格，超过上限 {self.max_cells:,} 个。"
-                "请删除多余的行列，或拆分后分批上传。",
+                f"{where}过大：{size}，{'已有' if partial else '共'} {cells:,} 个单元格，超过上限 {self.max_cells:,} 个。"
+                "请删除多余的行列，或拆分后分批上传（也可另存为 CSV 文件上传）。",
             )
 
 
@@ -1102,18 +1203,14 @@ class _SheetGuard:
 
 _XML_LIMIT = 16 * _MIB
 _SHEET_HEAD_BYTES = 16 * 1024
-_SCAN_CHUNK = 256 * 1024
-_SCAN_SEAM = 32
-_SCAN_SECONDS = 20.0
+# Placing a sheet's cells takes about a second per 100 MB of XML on the paths ordinary files take; a sheet built to
+# be walked tag by tag (or an .xls of millions of empty records) is refused rather than read for minutes.
+_SCAN_SECONDS = 60.0
 _XML_ATTR = re.compile(rb"([\w:.-]+)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _SHEET_TAG = re.compile(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>")
 _REL_TAG = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
 _DIMENSION = re.compile(rb"<(?:[\w.-]+:)?dimension\s[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
 _CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d{1,7})")
-# Cell and row references, as every writer puts them (the attribute r, on <c> and <row>).
-_ROW_NUMBER = re.compile(rb"row r=\"(\d{1,7})\"")
-_WIDE_COLUMN = re.compile(rb" r=\"([A-Z]{2,3})\d")
-_NARROW_COLUMN = re.compile(rb" r=\"([A-Z])\d")
 
 
 def _xml_attrs(blob: bytes) -> dict[str, str]:
@@ -1132,7 +1229,9 @@ def _read_small(zf: zipfile.ZipFile, members: Mapping[str, zipfile.ZipInfo], nam
         return fh.read(_XML_LIMIT)
 
 
-def _xlsx_extent(path: Path, sheet_name: str) -> _Extent | None:
+def _xlsx_extent(
+    path: Path, sheet_name: str, check: Callable[[_Extent, bool], None], shared: tuple[Sequence[int], bool]
+) -> _Extent | None:
     with zipfile.ZipFile(path) as zf:
         members = {info.filename.lower(): info for info in zf.infolist()}
         targets: dict[str, str] = {}
@@ -1148,11 +1247,21 @@ def _xlsx_extent(path: Path, sheet_name: str) -> _Extent | None:
             target = targets.get(rel, "")
             part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
             info = members.get(part.lower())
-            return None if info is None else _sheet_part_extent(zf, info)
+            return None if info is None else _sheet_part_extent(zf, info, check, shared)
     return None
 
 
-def _sheet_part_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Extent | None:
+def _sheet_part_extent(
+    zf: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    check: Callable[[_Extent, bool], None],
+    shared: tuple[Sequence[int], bool],
+) -> _Extent | None:
+    """The used range of a sheet's cells, read from its XML; ``check(extent, partial)`` refuses it as it grows.
+
+    A range the sheet states as too large in its ``<dimension>`` is refused without reading further. A smaller
+    one proves nothing (a sheet may claim A1:B2 and hold millions of rows), so the cells are always counted.
+    """
     with zf.open(info) as fh:
         head = fh.read(_SHEET_HEAD_BYTES)
     match = _DIMENSION.search(head)
@@ -1162,52 +1271,26 @@ def _sheet_part_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Extent | 
         if refs:
             cols = [_column_index(letters) for letters, _ in refs]
             rows = [int(number) - 1 for _, number in refs]
-            extent = _Extent(min(rows), min(cols), max(rows), max(cols), info.file_size)
-            if extent.width > 1 or extent.height > 1:
-                return extent
-    # No dimension, or just "A1" (streaming writers do not know the range when they start): scan.
-    return _scan_extent(zf, info)
+            check(_Extent(min(rows), min(cols), max(rows), max(cols), info.file_size), False)
+    size = info.file_size
 
+    def grown(last_row: int, last_col: int, text: int, final: bool) -> None:
+        check(_Extent(0, 0, last_row, last_col, size, text), not final)
 
-def _scan_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Extent | None:
-    """The used range from the row and cell references of a sheet's XML, read in chunks (C-speed regular
-    expressions; about a second for 100 MB of XML). None if it holds no reference or takes too long.
-    """
-    deadline = time.monotonic() + _SCAN_SECONDS
-    max_row = 0
-    wide: set[bytes] = set()
-    narrow: set[bytes] = set()
-    rows_seen = 0
-    tail = b""
+    lengths, order_known = shared
     with zf.open(info) as fh:
-        while True:
-            chunk = fh.read(_SCAN_CHUNK)
-            if not chunk:
-                break
-            # A reference cut in two by the chunking is seen whole across the seam.
-            for block in (tail + chunk[:_SCAN_SEAM], chunk):
-                numbers = _ROW_NUMBER.findall(block)
-                if numbers:
-                    max_row = max(max_row, max(map(int, numbers)))
-                elif block is chunk:
-                    rows_seen += block.count(b"<row") + block.count(b":row ")
-                wide.update(_WIDE_COLUMN.findall(block))
-                if not narrow:
-                    # Columns A–Z matter only while no wider column is seen: the first rows (the header) tell.
-                    narrow.update(_NARROW_COLUMN.findall(block))
-            tail = chunk[-_SCAN_SEAM:]
-            if time.monotonic() > deadline:
-                return None
-    max_row = max(max_row, rows_seen)
-    letters = [w.decode() for w in wide] or [n.decode() for n in narrow]
-    if not max_row and not letters:
-        return None
-    last_col = max((_column_index(c) for c in letters), default=0)
-    return _Extent(0, 0, max(max_row - 1, 0), last_col, info.file_size)
+        found = scan_used_range(
+            fh,
+            on_growth=grown,
+            deadline=time.monotonic() + _SCAN_SECONDS,
+            shared_strings=lengths,
+            shared_order_known=order_known,
+        )
+    return None if found is None else _Extent(0, 0, found[0], found[1], size, found[2])
 
 
-# .xls: the BOUNDSHEET records of the workbook globals give each sheet's offset in the Workbook stream, and
-# the DIMENSIONS record near the start of each sheet its used range.
+# .xls: the BOUNDSHEET records of the workbook globals give each sheet's offset in the Workbook stream, the
+# DIMENSIONS record near the start of each sheet the range it claims, and its cell records where its cells are.
 
 _BIFF_BOF = 0x0809
 _BIFF_EOF = 0x000A
@@ -1216,37 +1299,94 @@ _BIFF_BOUNDSHEET = 0x0085
 _BIFF_DIMENSIONS = 0x0200
 _BIFF_MAX_RECORDS = 100_000
 _BIFF_MAX_SHEET_HEAD_RECORDS = 200
+# Records of one cell, starting with its row and column: FORMULA, LABELSST, BLANK, NUMBER, LABEL, BOOLERR, RK,
+# RSTRING; and of a run of cells in one row, ending with the last column: MULRK, MULBLANK.
+_BIFF_CELL = frozenset({0x0006, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6})
+_BIFF_CELL_RUN = frozenset({0x00BD, 0x00BE})
+_BIFF_BLOCK = 256 * 1024
 
 
-def _xls_extents(path: Path, sheet_count: int) -> list[_Extent | None]:
+def _xls_sheet_offsets(fh: IO[bytes], size: int) -> tuple[_OleStream, list[int]] | None:
+    """The Workbook stream and each sheet's offset in it; None when there is none or it is encrypted."""
+    ole = _Ole2(fh, size)
+    entry = next((e for e in ole.entries() if e.kind == 2 and e.name.lower() in ("workbook", "book")), None)
+    if entry is None:
+        return None
+    stream = ole.stream(entry)
+    offsets: list[int] = []
+    position = 0
+    for _ in range(_BIFF_MAX_RECORDS):
+        record_type, length = struct.unpack("<HH", stream.read(position, 4))
+        if record_type == _BIFF_FILEPASS:
+            return None  # encrypted: python-calamine asks for the password
+        if record_type == _BIFF_BOUNDSHEET:
+            (offset,) = struct.unpack("<I", stream.read(position + 4, 4))
+            offsets.append(offset)
+        elif offsets or record_type == _BIFF_EOF:
+            break  # the BOUNDSHEET records stand together near the start of the globals
+        position += 4 + length
+    return stream, offsets
+
+
+def _xls_extent(
+    path: Path, index: int, sheet_count: int, check: Callable[[_Extent, bool], None]
+) -> _Extent | None:
+    """The used range of a sheet's cells, from its cell records; ``check(extent, partial)`` refuses it as it
+    grows. A range the DIMENSIONS record states as too large is refused without reading further; a smaller one
+    proves nothing (python-calamine allocates where the cells are), so the cells are always counted."""
     with path.open("rb") as fh:
-        ole = _Ole2(fh, path.stat().st_size)
-        entry = next(
-            (e for e in ole.entries() if e.kind == 2 and e.name.lower() in ("workbook", "book")), None
-        )
-        if entry is None:
-            return []
-        stream = ole.stream(entry)
-        offsets: list[int] = []
-        position = 0
-        for _ in range(_BIFF_MAX_RECORDS):
-            record_type, length = struct.unpack("<HH", stream.read(position, 4))
-            if record_type == _BIFF_FILEPASS:
-                return []  # encrypted: python-calamine asks for the password
-            if record_type == _BIFF_BOUNDSHEET:
-                (offset,) = struct.unpack("<I", stream.read(position + 4, 4))
-                offsets.append(offset)
-            elif offsets or record_type == _BIFF_EOF:
-                break  # the BOUNDSHEET records stand together near the start of the globals
-            position += 4 + length
-        if len(offsets) != sheet_count:
-            return []
-        ends = sorted({*offsets, stream.size})
-        extents: list[_Extent | None] = []
-        for offset in offsets:
-            following = next((end for end in ends if end > offset), stream.size)
-            extents.append(_biff_dimensions(stream, offset, following - offset))
-        return extents
+        found = _xls_sheet_offsets(fh, path.stat().st_size)
+        if found is None or len(found[1]) != sheet_count:
+            return None
+        stream, offsets = found
+        offset = offsets[index]
+        following = min((o for o in (*offsets, stream.size) if o > offset), default=stream.size)
+        stated = _biff_dimensions(stream, offset, following - offset)
+        if stated is not None:
+            check(stated, False)
+        return _biff_cells_extent(stream, offset, following - offset, check)
+
+
+def _biff_cells_extent(
+    stream: _OleStream, offset: int, size: int, check: Callable[[_Extent, bool], None]
+) -> _Extent | None:
+    """The range of the cell records from a sheet's BOF to its first EOF (where python-calamine stops too),
+    read in blocks; the range is checked after each block, so a sheet too large stops being read at once."""
+    first_row = first_col = 1 << 32
+    last_row = last_col = -1
+    grown = False
+    position, end = offset, stream.size
+    buffer, base = b"", offset
+    deadline = time.monotonic() + _SCAN_SECONDS
+    while position + 4 <= end:
+        if position + 4 > base + len(buffer):
+            if grown:
+                check(_Extent(first_row, first_col, last_row, last_col, size), True)
+                grown = False
+            if time.monotonic() > deadline:
+                raise ScanTimeout
+            buffer, base = stream.read(position, min(_BIFF_BLOCK, end - position)), position
+        at = position - base
+        record_type, length = struct.unpack_from("<HH", buffer, at)
+        if record_type == _BIFF_EOF:
+            break
+        if record_type in _BIFF_CELL or record_type in _BIFF_CELL_RUN:
+            if position + 4 + length > base + len(buffer):
+                buffer, base = stream.read(position, min(max(_BIFF_BLOCK, 4 + length), end - position)), position
+                at = 0
+            if length >= 4:
+                row, col = struct.unpack_from("<HH", buffer, at + 4)
+                last = col
+                if record_type in _BIFF_CELL_RUN and length >= 6:
+                    (last,) = struct.unpack_from("<H", buffer, at + 2 + length)
+                if row > last_row or last > last_col or row < first_row or col < first_col:
+                    last_row, last_col = max(last_row, row), max(last_col, col, last)
+                    first_row, first_col = min(first_row, row), min(first_col, col)
+                    grown = True
+        position += 4 + length
+    if last_row < 0:
+        return None
+    return _Extent(first_row, first_col, last_row, last_col, size)
 
 
 def _biff_dimensions(stream: _OleStream, offset: int, size: int) -> _Extent | None:
@@ -1272,7 +1412,16 @@ def _biff_dimensions(stream: _OleStream, offset: int, size: int) -> _Extent | No
 
 
 class _DecodeFailure(Exception):
-    pass
+    def __init__(self, line: bytes, encoding: str) -> None:
+        super().__init__()
+        self.line = line
+        self.encoding = encoding
+
+
+class _RecordSize:
+    """Bytes read for the CSV record being parsed: a quoted cell can carry a record over many lines."""
+
+    bytes = 0
 
 
 class _LineTooLong(Exception):
@@ -1284,6 +1433,7 @@ class _BinaryLine(Exception):
 
 
 def _csv_rows(path: Path, max_rows: int) -> Iterator[RawRow]:
+    max_columns = _setting("XINYONG_IMPORT_MAX_COLUMNS", _DEFAULT_MAX_COLUMNS)
     try:
         fh = path.open("rb")
     except OSError as exc:
@@ -1293,8 +1443,9 @@ def _csv_rows(path: Path, max_rows: int) -> Iterator[RawRow]:
         if not head:
             raise XinyongError(ErrorCode.FILE_EMPTY, "文件是空的（0 字节），请检查后重新上传")
         encoding = _sniff_encoding(head)
+        if encoding in (None, "gb18030"):
+            _reject_undecodable_line(head, complete=len(head) < _SNIFF_BYTES)
         if encoding is None:
-            _reject_mixed_encodings(head, complete=len(head) < _SNIFF_BYTES)
             raise _binary_junk(_first_junk_line(head))
         sample = _decode_sample(head, encoding)
         bad_line = _binary_line(sample)
@@ -1305,21 +1456,25 @@ def _csv_rows(path: Path, max_rows: int) -> Iterator[RawRow]:
     except BaseException:
         fh.close()
         raise
-    return _csv_row_stream(fh, encoding, delimiter, max_rows)
+    return _csv_row_stream(fh, encoding, delimiter, max_rows, max_columns)
 
 
-def _csv_lines(fh: IO[bytes], encoding: str) -> Iterator[str]:
+def _csv_lines(fh: IO[bytes], encoding: str, size: _RecordSize) -> Iterator[str]:
     if encoding == "utf-16":
         # UTF-16 cannot be split on the byte b'\n'; its files come from Excel and are small, so let the
-        # codec stream them. A decoding error then names no line, which is acceptable for this rare case.
+        # codec stream them. A decoding error may then be found a line early, which is acceptable for this rare
+        # case.
         reader = codecs.getreader("utf-16")(fh)
         while True:
             try:
                 line = reader.readline(_MAX_LINE_BYTES)
             except UnicodeDecodeError:
-                raise _DecodeFailure from None
+                raise _DecodeFailure(b"", encoding) from None
             if not line:
                 return
+            size.bytes += 2 * len(line)
+            if size.bytes > _MAX_LINE_BYTES:
+                raise _LineTooLong
             yield line
     # Without a BOM the encoding was guessed from the first 64 KB. If that part was plain ASCII, "UTF-8" was
     # only a default: the first line that is not ASCII then decides, instead of failing.
@@ -1333,7 +1488,9 @@ def _csv_lines(fh: IO[bytes], encoding: str) -> Iterator[str]:
         raw = fh.readline(_MAX_LINE_BYTES)
         if not raw:
             return
-        if len(raw) == _MAX_LINE_BYTES and not raw.endswith(b"\n"):
+        # One row may run over several lines (a quoted cell with line breaks): the limit is on the row.
+        size.bytes += len(raw)
+        if size.bytes > _MAX_LINE_BYTES or (len(raw) == _MAX_LINE_BYTES and not raw.endswith(b"\n")):
             raise _LineTooLong
         # NUL never occurs in text; the csv module stopped rejecting it in Python 3.11, so check here.
         if b"\x00" in raw:
@@ -1345,31 +1502,36 @@ def _csv_lines(fh: IO[bytes], encoding: str) -> Iterator[str]:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             if not undecided:
-                raise _DecodeFailure from None
-            encoding = "gb18030"
+                raise _DecodeFailure(raw, encoding) from None
             try:
-                text = raw.decode(encoding)
+                text = raw.decode("gb18030")
             except UnicodeDecodeError:
-                raise _DecodeFailure from None
+                raise _DecodeFailure(raw, encoding) from None
+            encoding = "gb18030"
         undecided = False
         yield text
 
 
-def _csv_row_stream(fh: IO[bytes], encoding: str, delimiter: str, max_rows: int) -> Iterator[RawRow]:
+def _csv_row_stream(
+    fh: IO[bytes], encoding: str, delimiter: str, max_rows: int, max_columns: int
+) -> Iterator[RawRow]:
     number = 0
     count = 0
+    size = _RecordSize()
     try:
-        reader = csv.reader(_csv_lines(fh, encoding), delimiter=delimiter)
+        reader = csv.reader(_csv_lines(fh, encoding, size), delimiter=delimiter)
         while True:
             try:
                 record = next(reader)
             except StopIteration:
                 return
-            except _DecodeFailure:
-                raise _unreadable(
-                    f"第{number + 1}行含有无法识别的字符：这一行的编码与文件前面各行不一致。"
-                    "请用 Excel 或 WPS 打开后“另存为” CSV UTF-8 格式再上传"
-                ) from None
+            except _DecodeFailure as exc:
+                if exc.encoding == "utf-16":
+                    raise _unreadable(
+                        f"第{number + 1}行含有无法识别的字符（不是有效的 Unicode 文字）。"
+                        "请用 Excel 或 WPS 打开后“另存为” CSV UTF-8 格式再上传"
+                    ) from None
+                raise _undecodable(number + 1, exc.line, exc.encoding) from None
             except _BinaryLine:
                 raise _binary_junk(number + 1) from None
             except _LineTooLong:
@@ -1380,6 +1542,7 @@ def _csv_row_stream(fh: IO[bytes], encoding: str, delimiter: str, max_rows: int)
                 raise _unreadable(
                     f"第{number + 1}行附近的内容无法解析（可能是引号不配对，或单元格内容过长）。{_RESAVE}"
                 ) from None
+            size.bytes = 0
             # One record is one row in Excel/WPS, even when a quoted cell spans several physical lines.
             number += 1
             end = len(record)
@@ -1387,12 +1550,22 @@ def _csv_row_stream(fh: IO[bytes], encoding: str, delimiter: str, max_rows: int)
                 end -= 1
             if not end:
                 continue
+            if end > max_columns:
+                raise _too_many_columns(number, end, max_columns)
             count += 1
             if count > max_rows:
                 raise _too_many_rows(max_rows)
             yield RawRow(number, [cell if cell and not cell.isspace() else None for cell in record[:end]])
     finally:
         fh.close()
+
+
+def _too_many_columns(row: int, columns: int, limit: int) -> XinyongError:
+    return XinyongError(
+        ErrorCode.FILE_TOO_LARGE,
+        f"第{row}行有 {columns:,} 列，超过上限 {limit:,} 列，可能有多余的分隔符或远处的零散单元格。"
+        "请删除多余的列后另存再上传。",
+    )
 
 
 _DELIMITERS = (",", ";", "\t", "|")

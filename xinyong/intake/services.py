@@ -11,7 +11,7 @@ import functools
 import hashlib
 import itertools
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,11 @@ from xinyong.records.services import RecordDraft, records_upsert
 from xinyong.records.signals import records_changed
 from xinyong.subjects.services import SubjectRef, subjects_resolve
 
+# The result of an import carries this many of its errors and of its warnings, the first ones; all of them are
+# counted, and every held-back row is kept with its errors in the batch (RejectedRow). A file of half a million bad
+# rows would otherwise hold millions of error dicts in memory, and in the JSON answer.
+RESULT_ERRORS_KEPT = 1000
+
 
 @dataclass
 class ImportResult:
@@ -58,8 +63,17 @@ class ImportResult:
     staged: int = 0
     review: str = ""
     header_row: int | None = None
+    # The first RESULT_ERRORS_KEPT errors and warnings; the totals count them all.
     errors: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    errors_total: int = 0
+    warnings_total: int = 0
+
+    def add_errors(self, errors: Iterable[dict[str, Any]]) -> None:
+        self.errors_total += _keep_first(self.errors, errors)
+
+    def add_warnings(self, warnings: Iterable[dict[str, Any]]) -> None:
+        self.warnings_total += _keep_first(self.warnings, warnings)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,7 +92,20 @@ class ImportResult:
             "header_row": self.header_row,
             "errors": self.errors,
             "warnings": self.warnings,
+            "errors_total": self.errors_total,
+            "errors_truncated": self.errors_total > len(self.errors),
+            "warnings_total": self.warnings_total,
         }
+
+
+def _keep_first(kept: list[dict[str, Any]], items: Iterable[dict[str, Any]]) -> int:
+    """Append items to ``kept`` up to RESULT_ERRORS_KEPT; the number of items."""
+    count = 0
+    for item in items:
+        count += 1
+        if len(kept) < RESULT_ERRORS_KEPT:
+            kept.append(item)
+    return count
 
 
 # Rows are checked and written this many at a time, so memory stays flat whatever the file's size.
@@ -122,7 +149,7 @@ def import_file(
         other_schemas=[schema_of(c) for c in Category.objects.filter(is_active=True).exclude(code=category.code)],
     )
     result = ImportResult(batch=0, category=category.code, header_row=header.row_number)
-    result.warnings.extend({"row": header.row_number, "field": "", "code": "", "message": w} for w in plan.warnings)
+    result.add_warnings({"row": header.row_number, "field": "", "code": "", "message": w} for w in plan.warnings)
     with transaction.atomic():
         batch = Batch.objects.create(
             category=category,
@@ -321,7 +348,7 @@ class _BatchWriter:
             batch_size=2000,
         )
         for _, _, errors in rejected:
-            result.errors.extend(errors)
+            result.add_errors(errors)
         result.accepted += len(drafts) - len(counts.refused)
         result.rejected += len(rejected)
         result.late += counts.late
@@ -329,11 +356,11 @@ class _BatchWriter:
         result.revised += counts.revised
         result.unchanged += counts.unchanged
         result.staged += counts.staged
-        result.warnings.extend(
+        result.add_warnings(
             {"row": row, "field": "报送期限", "code": str(ErrorCode.CALENDAR_YEAR_UNKNOWN), "message": message}
             for row, message in counts.warnings
         )
-        result.warnings.extend(
+        result.add_warnings(
             {"row": row, "field": "公示截止期", "code": str(ErrorCode.PUBLICITY_TERM_ADJUSTED), "message": message}
             for row, message in counts.publicity_warnings
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -235,6 +236,34 @@ def test_another_department_does_not_replace_the_row(tmp_path: Path, reporter: U
     assert (result.accepted, [e["code"] for e in result.errors]) == (0, ["E_AUTHORITY_NOT_ALLOWED"])
     row.refresh_from_db()
     assert row.status == RejectedRowStatus.PENDING
+
+
+def test_a_later_batch_does_not_hold_the_earlier_held_back_rows_in_memory(tmp_path: Path, reporter: User) -> None:
+    # A whole file of bad rows is held back; every later file of the department looks through them for the ones
+    # it replaces, and must not keep them all (their cells as read, here 10 KB each) to do so.
+    unit = factories.unit("zhzfj")
+    rows = [
+        {
+            **factories.penalty_row(
+                number=f"澄利综执罚〔2026〕M{i}号", authority=unit, name=f"江阴市利港测试{i}有限公司",
+                uscc=factories.company_uscc(100 + i % 50), decided=DECIDED, fact="",
+            ),
+            "处罚内容": "警告" * 2500,
+        }
+        for i in range(3000)
+    ]
+    result = factories.import_penalties(tmp_path, department=unit, actor=reporter, rows=rows, name="bad.csv")
+    assert result.rejected == 3000
+    tracemalloc.start()
+    try:
+        batch = _resubmit(tmp_path, reporter, number="澄利综执罚〔2026〕M7号", name="更正.csv")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    row = RejectedRow.objects.get(batch_id=result.batch, row_number=9)  # 澄利综执罚〔2026〕M7号, under the header
+    assert (row.status, row.replaced_by_id) == (RejectedRowStatus.REPLACED, batch.pk)
+    # The 3,000 rows as objects take 170 MB; read 500 at a time for their keys, about 30 MB whatever their number.
+    assert peak < 45_000_000, peak
 
 
 @pytest.mark.django_db(transaction=True)

@@ -19,6 +19,7 @@ from xinyong.audit.services import audit_verify
 from xinyong.core.clock import LOCAL_TZ
 from xinyong.core.errors import XinyongError
 from xinyong.core.identifiers import make_resident_id, make_uscc
+from xinyong.intake import services
 from xinyong.intake.models import Batch, RejectedRow
 from xinyong.intake.services import import_file
 from xinyong.org.models import Unit
@@ -286,6 +287,39 @@ def test_cli_json_output(reference_data: Any, tmp_path: Path, capsys: pytest.Cap
         {"row": 4, "field": "处罚决定日期", "code": "E_FUTURE_DATE", "message": out["errors"][0]["message"]}
     ]
     assert "晚于报送日期" in out["errors"][0]["message"]
+
+
+def test_the_result_keeps_the_first_errors_and_counts_them_all(
+    reference_data: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A file of bad rows must not gather every error in memory: the result keeps the first ones, the batch all.
+    monkeypatch.setattr(services, "RESULT_ERRORS_KEPT", 5)
+    rows = [
+        _row(f"企业{i}", "法人及非法人组织", COMPANY[:-1] + "0" if COMPANY[-1] != "0" else COMPANY[:-1] + "1",
+             f"澄综执罚〔2020〕{i}号", "2020年2月30日")
+        for i in range(12)
+    ]
+    path = _csv(tmp_path / "bad.csv", rows)
+    call_command(
+        "import", str(path), "--category", "admin_penalty", "--department", "zhzfj",
+        "--submitted-at", "2020-10-15T10:00", "--json",
+    )
+    out = json.loads(capsys.readouterr().out)
+    assert (out["rows"], out["rejected"]) == (12, 12)
+    assert len(out["errors"]) == 5
+    assert out["errors_total"] == 24 and out["errors_truncated"] is True  # two errors a row
+    assert [e["row"] for e in out["errors"]] == [3, 3, 4, 4, 5]
+    assert RejectedRow.objects.count() == 12
+    assert sum(len(r.errors) for r in RejectedRow.objects.all()) == 24
+    call_command(
+        "import", str(_csv(tmp_path / "bad2.csv", rows[:11])), "--category", "admin_penalty",
+        "--department", "zhzfj", "--submitted-at", "2020-10-15T10:00",
+    )
+    text = capsys.readouterr().out
+    assert text.count("（E_") == 5
+    batch = Batch.objects.order_by("-pk").first()
+    assert batch is not None
+    assert f"……另有 17 条错误未列出；全部未通过的数据已留存在批次 {batch.pk}，可在网页“报送批次”" in text
 
 
 def test_cli_refuses_unreadable_files_and_wrong_arguments(reference_data: Any, tmp_path: Path) -> None:

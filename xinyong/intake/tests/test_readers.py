@@ -4,6 +4,7 @@ wrong, broken and hostile files that clerks and attackers upload."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import re
 import struct
@@ -1024,17 +1025,130 @@ def test_column_and_cell_limits(tmp_path: Path, settings: Any) -> None:
     assert len(list(iter_rows(path))) == 8
 
 
-def test_a_range_the_sheet_understates_is_checked_once_loaded(tmp_path: Path, settings: Any) -> None:
-    # A file that lies about its range gets past the first check, but not past the second, made before any
-    # row reaches Python.
+def test_a_range_the_sheet_understates_is_refused_before_loading(
+    tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    # The sheet claims A1:F2; where its cells are is what python-calamine would allocate.
     path = _rewrite_sheet_xml(
         _sheet_with_stray_cells(tmp_path / "stray.xlsx", (500, 40)),
         lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:F2"', xml),
     )
     settings.XINYONG_IMPORT_MAX_COLUMNS = 30
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
     with pytest.raises(XinyongError) as exc_info:
         iter_rows(path)
     assert "使用范围异常：A1:AN500（40列×500行）" in exc_info.value.message
+
+
+def _lying_xlsx(path: Path, *, rows: int, columns: int, dimension: str = "A1:B2") -> Path:
+    """A sheet that claims ``dimension`` and holds a header and ``rows`` rows of ``columns`` numbers, written
+    without references (as the format allows)."""
+    header = "<row>" + "".join(f'<c t="inlineStr"><is><t>{name}</t></is></c>' for name in HEADER) + "</row>"
+    # Numbers that vary, so that the sheet compresses like a real one (not like a zip bomb).
+    body = "".join(
+        "<row>" + "".join(f"<c><v>{(i * 31 + j * 17) % 1000}</v></c>" for j in range(columns)) + "</row>"
+        for i in range(rows)
+    )
+    dim = f'<dimension ref="{dimension}"/>' if dimension else ""
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dim}'
+        f"<sheetData>{header}{body}</sheetData></worksheet>"
+    )
+    source = _sheet_with_stray_cells(path.with_name("template-" + path.name))
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, xml if info.filename == "xl/worksheets/sheet1.xml" else src.read(info))
+    return path
+
+
+@pytest.mark.parametrize("dimension", ["A1:B2", "A1", ""], ids=["claims-A1:B2", "claims-A1", "claims-nothing"])
+def test_lying_dimension_is_refused_while_the_sheet_streams(
+    tmp_path: Path, settings: Any, monkeypatch: Any, dimension: str
+) -> None:
+    path = _lying_xlsx(tmp_path / "lying.xlsx", rows=30_000, columns=20, dimension=dimension)
+    settings.XINYONG_IMPORT_MAX_CELLS = 50_000
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    code, message = _error(exc_info)
+    assert code == ErrorCode.FILE_TOO_LARGE
+    # Refused within the first part of the sheet, not after reading its 30,001 rows.
+    found = re.match(r"工作表“Sheet”过大：A1:T(\d+)（20列×\d+行，尚未读完），已有 ([\d,]+) 个单元格，超过上限 50,000 个", message)
+    assert found is not None, message
+    assert int(found.group(1)) < 10_000
+
+
+def test_lying_dimension_within_the_limits_is_read(tmp_path: Path, settings: Any) -> None:
+    path = _lying_xlsx(tmp_path / "lying.xlsx", rows=3000, columns=8)
+    settings.XINYONG_IMPORT_MAX_COLUMNS = 8
+    rows = list(iter_rows(path))
+    assert len(rows) == 3001
+    assert (rows[-1].number, rows[-1].cells) == (3001, [(2999 * 31 + j * 17) % 1000 for j in range(8)])
+
+
+def test_lying_dimension_too_wide(tmp_path: Path, monkeypatch: Any) -> None:
+    path = _lying_xlsx(tmp_path / "lying.xlsx", rows=3, columns=800)
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert "使用范围异常：A1:ADT4（800列×4行）" in exc_info.value.message
+
+
+def _shared_strings_xlsx(path: Path, strings: list[str], rows: list[list[int]]) -> Path:
+    """A sheet whose cells use shared strings (by index), as Excel and WPS write text."""
+    sst = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    sheet = "".join(
+        f'<row r="{r}">'
+        + "".join(f'<c r="{readers._column_letters(c)}{r}" t="s"><v>{i}</v></c>' for c, i in enumerate(row))
+        + "</row>"
+        for r, row in enumerate(rows, start=1)
+    )
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    parts = {
+        "xl/sharedStrings.xml": f'<?xml version="1.0"?><sst xmlns="{main}">{sst}</sst>',
+        "xl/worksheets/sheet1.xml": f'<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData>{sheet}</sheetData></worksheet>',
+    }
+    source = _sheet_with_stray_cells(path.with_name("template-" + path.name))
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, parts.pop(info.filename, None) or src.read(info))
+        for name, text in parts.items():
+            dst.writestr(name, text)
+    return path
+
+
+def test_a_long_shared_string_in_many_cells_is_refused_before_loading(
+    tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    # One 30 KB string used by 400 cells: python-calamine would copy it into each, 12 MB from a 40 KB file (the
+    # same file with 40,000 cells takes 1.2 GB).
+    path = _shared_strings_xlsx(tmp_path / "bomb.xlsx", ["名称", "长" * 10_000], [[0] * 4] + [[1] * 4] * 100)
+    assert path.stat().st_size < 50_000
+    settings.XINYONG_IMPORT_MAX_UNPACKED_BYTES = 4 * 1024 * 1024
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    code, message = _error(exc_info)
+    assert code == ErrorCode.FILE_TOO_LARGE
+    assert re.match(r"工作表“Sheet”的单元格引用的共享文字展开后(已)?达 [\d.]+ MB，超过上限 4 MB", message), message
+    settings.XINYONG_IMPORT_MAX_UNPACKED_BYTES = 16 * 1024 * 1024
+    monkeypatch.undo()
+    assert len(list(iter_rows(path))) == 101
+
+
+def test_too_many_shared_strings_are_refused_before_the_workbook_is_opened(
+    tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    path = _shared_strings_xlsx(tmp_path / "many.xlsx", [f"企业{i}" for i in range(1200)], [[0], [1]])
+    settings.XINYONG_IMPORT_MAX_CELLS = 1000
+    monkeypatch.setattr(readers, "_open_workbook", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert exc_info.value.message.startswith("文件中的共享文字超过 1,000 条")
+    settings.XINYONG_IMPORT_MAX_CELLS = 2000
+    monkeypatch.undo()
+    assert [row.cells for row in iter_rows(path)] == [["企业0"], ["企业1"]]
 
 
 def test_hidden_sheet_with_stray_cells_is_not_loaded(tmp_path: Path, monkeypatch: Any) -> None:
@@ -1081,9 +1195,12 @@ def _biff_record(kind: int, data: bytes = b"") -> bytes:
     return struct.pack("<HH", kind, len(data)) + data
 
 
-def _tiny_xls(path: Path, cells: list[tuple[int, int, float]]) -> Path:
-    """A 2.5 KB .xls whose Workbook stream is small enough to live in the OLE2 mini stream: one sheet “数据”
-    with number cells, its DIMENSIONS record covering them."""
+def _tiny_xls(
+    path: Path, cells: list[tuple[int, int, float]], *, dimensions: tuple[int, int] | None = None
+) -> Path:
+    """An .xls with one sheet “数据” of number cells, its DIMENSIONS record covering them (or claiming
+    ``dimensions``: rows, columns). A few cells make a 2.5 KB file whose Workbook stream lives in the OLE2 mini
+    stream."""
     bof_globals = _biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0, 0, 0, 0))
     name = "数据".encode("utf-16-le")
     globals_size = len(bof_globals) + 4 + 8 + len(name) + 4
@@ -1091,7 +1208,8 @@ def _tiny_xls(path: Path, cells: list[tuple[int, int, float]]) -> Path:
     sheet = _biff_record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0010, 0, 0, 0, 0))
     last_row = max(r for r, _, _ in cells)
     last_col = max(c for _, c, _ in cells)
-    sheet += _biff_record(0x0200, struct.pack("<IIHHH", 0, last_row + 1, 0, last_col + 1, 0))
+    row_end, col_end = dimensions or (last_row + 1, last_col + 1)
+    sheet += _biff_record(0x0200, struct.pack("<IIHHH", 0, row_end, 0, col_end, 0))
     for row, col, value in cells:
         sheet += _biff_record(0x0203, struct.pack("<HHHd", row, col, 0, value))
     biff = bof_globals + boundsheet + _biff_record(0x000A) + sheet + _biff_record(0x000A)
@@ -1137,6 +1255,41 @@ def test_tiny_xls_with_a_far_cell(tmp_path: Path, monkeypatch: Any) -> None:
     with pytest.raises(XinyongError) as exc_info:
         iter_rows(path)
     assert "工作表“数据”的使用范围异常：A1:IV65536（256列×65536行）" in exc_info.value.message
+
+
+def test_tiny_xls_that_understates_its_range(tmp_path: Path, monkeypatch: Any) -> None:
+    # 2.5 KB claiming A1:B1 in its DIMENSIONS record: python-calamine would allocate A1:GJI65536 (20 GB).
+    path = _tiny_xls(tmp_path / "tiny.xls", [(0, 0, 1.0), (0, 1, 2.0), (65535, 5000, 3.0)], dimensions=(1, 2))
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert "工作表“数据”的使用范围异常：A1:GJI65536（5001列×65536行）" in exc_info.value.message
+
+
+def test_xls_refused_while_its_cells_are_read(tmp_path: Path, settings: Any, monkeypatch: Any) -> None:
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("数据")
+    for row in range(20_000):
+        for col in range(8):
+            sheet.write(row, col, row * 8 + col)
+    path = tmp_path / "lying.xls"
+    book.save(str(path))
+    # The DIMENSIONS record (BIFF8: first row, row after the last, first column, column after the last) lies.
+    data = path.read_bytes()
+    stated = struct.pack("<HHIIHH", 0x0200, 14, 0, 20_000, 0, 8)
+    assert data.count(stated) == 1
+    path.write_bytes(data.replace(stated, struct.pack("<HHIIHH", 0x0200, 14, 0, 1, 0, 2)))
+    settings.XINYONG_IMPORT_MAX_CELLS = 10_000
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    found = re.match(r"工作表“数据”过大：A1:H(\d+)（8列×\d+行，尚未读完），已有 [\d,]+ 个单元格", exc_info.value.message)
+    assert found is not None, exc_info.value.message
+    assert int(found.group(1)) < 5_000  # stopped in the first blocks of 20,000 rows
+    settings.XINYONG_IMPORT_MAX_CELLS = 160_000
+    monkeypatch.undo()
+    assert sum(1 for _ in iter_rows(path)) == 20_000
 
 
 def test_tiny_xls_is_read(tmp_path: Path) -> None:
@@ -1223,6 +1376,84 @@ def test_csv_line_in_another_encoding_is_named(
             f"这一行像是 {labels[line_encoding]} 编码"
         )
         assert "二进制" not in message
+
+
+@pytest.mark.parametrize("early", [True, False], ids=["in-the-sampled-start", "after-it"])
+def test_csv_invalid_bytes_name_the_row_the_clerk_sees(tmp_path: Path, early: bool) -> None:
+    # Rows 2 to N each hold a cell over two lines: the bad row is not the bad physical line.
+    rows = 5 if early else 3000
+    body = "".join(f'江阴某某有限公司{i},"未按规定设置\n安全警示标志",罚款\n' for i in range(rows))
+    path = tmp_path / "bad.csv"
+    path.write_bytes(
+        "行政相对人名称,违法事实,处罚类别\n".encode()
+        + body.encode()
+        + "江阴某某商店,无证".encode()
+        + b"\xff\xfe"
+        + "经营,警告\n".encode()
+        + body.encode()
+    )
+    expected = (
+        f"第{rows + 2}行含有无法识别的字符：这一行有既不是 UTF-8 也不是 GBK 编码的内容（文件是 UTF-8 编码），"
+        "可能是文件损坏或混入了乱码。请用 Excel 或 WPS 打开后“另存为” CSV UTF-8 格式再上传"
+    )
+    calls = [lambda: list(iter_rows(path))]
+    if early:
+        calls.append(lambda: detect_format(path))
+    else:
+        assert detect_format(path) == "csv"
+    for call in calls:
+        with pytest.raises(XinyongError) as exc_info:
+            call()
+        assert _error(exc_info) == (ErrorCode.FILE_UNREADABLE, expected)
+
+
+def test_utf8_csv_with_a_gbk_line_is_not_read_as_gibberish(tmp_path: Path) -> None:
+    # Every line but one is UTF-8, and these happen to be byte pairs GB18030 reads too (as 鍚嶇О,…): the file is
+    # still UTF-8, with one line pasted from a GBK file.
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(
+        "名称,类别,金额\n某某公司,罚款,1\n".encode()
+        + "商店,警告,2\n".encode("gbk")
+        + "有限公司,警告,3\n".encode()
+    )
+    assert path.read_bytes().decode("gb18030")
+    for call in (lambda: detect_format(path), lambda: list(iter_rows(path, fmt="csv"))):
+        with pytest.raises(XinyongError) as exc_info:
+            call()
+        assert exc_info.value.message.startswith(
+            "第3行含有无法识别的字符：这一行的编码与文件其他各行不一致（文件是 UTF-8 编码，这一行像是 GBK 编码"
+        )
+
+
+def test_csv_column_limit(tmp_path: Path, settings: Any) -> None:
+    settings.XINYONG_IMPORT_MAX_COLUMNS = 6
+    path = tmp_path / "wide.csv"
+    # Empty cells at the end of a row do not count; a value in a far column does.
+    lines = [CSV_LINES[0], CSV_LINES[1] + "," * 600, CSV_LINES[2], CSV_LINES[1] + ",,,,,x"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = iter_rows(path)
+    assert [row.number for row in itertools.islice(rows, 3)] == [1, 2, 3]
+    with pytest.raises(XinyongError) as exc_info:
+        next(rows)
+    assert _error(exc_info) == (
+        ErrorCode.FILE_TOO_LARGE,
+        "第4行有 11 列，超过上限 6 列，可能有多余的分隔符或远处的零散单元格。请删除多余的列后另存再上传。",
+    )
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows_with_header(path, ALIASES)[1].__next__()
+    assert exc_info.value.message.startswith("第4行有 11 列")
+
+
+def test_csv_row_over_many_lines_is_bounded(tmp_path: Path) -> None:
+    # Quoted cells with line breaks (each under the csv module's limit of a cell), one after another, make one
+    # row of 6 MB over 250,000 lines: refused at 4 MB instead of being gathered whole.
+    cell = '"' + "某某某某某某某某\n" * 10_000 + '"'
+    path = tmp_path / "long.csv"
+    path.write_text("名称,事实\n" + ",".join([cell] * 25) + "\n", encoding="utf-8")
+    assert path.stat().st_size > 6_000_000
+    with pytest.raises(XinyongError) as exc_info:
+        list(iter_rows(path))
+    assert exc_info.value.message == "第2行过长（超过 4 MB），文件不是有效的 CSV 表格"
 
 
 def test_csv_binary_junk_is_still_binary_junk(tmp_path: Path) -> None:
@@ -1456,15 +1687,14 @@ def test_rows_with_header_refuses_what_iter_rows_refuses(tmp_path: Path, setting
     assert exc_info.value.code == ErrorCode.FILE_TOO_LARGE
 
 
-def test_stated_range_is_trusted_without_scanning_the_sheet(tmp_path: Path, monkeypatch: Any) -> None:
-    # The check reads the start of the sheet XML, not the sheet, when the file states its range.
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.append(HEADER)
-    for i in range(2000):
-        ws.append([f"公司{i}", COMPANY, f"罚〔2020〕{i}号", "罚款", 1.5, dt.date(2020, 11, 19)])
-    path = tmp_path / "big.xlsx"
-    wb.save(path)
-    monkeypatch.setattr(readers, "_scan_extent", _must_not_load)
-    assert sum(1 for _ in iter_rows(path)) == 2001
+def test_a_stated_range_too_large_is_refused_without_reading_the_sheet(tmp_path: Path, monkeypatch: Any) -> None:
+    # What the sheet itself says is too large needs no counting.
+    path = _rewrite_sheet_xml(
+        _sheet_with_stray_cells(tmp_path / "s.xlsx"),
+        lambda xml: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:ZZ9"', xml),
+    )
+    monkeypatch.setattr(readers, "scan_used_range", _must_not_load)
+    monkeypatch.setattr(readers, "_load_sheet", _must_not_load)
+    with pytest.raises(XinyongError) as exc_info:
+        iter_rows(path)
+    assert "使用范围异常：A1:ZZ9（702列×9行）" in exc_info.value.message

@@ -67,10 +67,17 @@ class Command(XinyongCommand):
         )
         for warning in result.warnings:
             self.stdout.write(f"  提示：第{warning['row']}行 {warning['message']}")
-        for error in result.errors[:200]:
+        if result.warnings_total > len(result.warnings):
+            self.stdout.write(f"  ……另有 {result.warnings_total - len(result.warnings)} 条提示未列出。")
+        shown = result.errors[:200]
+        for error in shown:
             self.stdout.write(f"  第{error['row']}行【{error['field']}】{error['message']}（{error['code']}）")
-        if len(result.errors) > 200:
-            self.stdout.write(f"  ……另有 {len(result.errors) - 200} 条错误，请用 --json 查看全部。")
+        if result.errors_total > len(shown):
+            more = f"，用 --json 可查看前 {len(result.errors)} 条" if len(result.errors) > len(shown) else ""
+            self.stdout.write(
+                f"  ……另有 {result.errors_total - len(shown)} 条错误未列出{more}；全部未通过的数据已留存在批次 "
+                f"{result.batch}，可在网页“报送批次”（/batches/{result.batch}/）中查看和下载。"
+            )
 
     def _show_progress(self, options: dict[str, Any]) -> bool:
         if options["progress"] is not None:
