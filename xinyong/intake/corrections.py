@@ -27,11 +27,11 @@ from xinyong.core.timeliness import Timeliness, timeliness
 from xinyong.intake.columns import ColumnPlan, units_by_name
 from xinyong.intake.models import Batch, BatchChannel, RejectedRow, RejectedRowStatus, ReviewStatus
 from xinyong.intake.ownership import authority_error, not_owner_error
-from xinyong.intake.review import stage_drafts
 from xinyong.intake.schema import Schema, schema_of
 
 # Private helpers of the import path, so that a correction is checked and keyed exactly as a file's row is.
 from xinyong.intake.services import _cycle_workdays, _jsonable, _record_key, _subject_ref
+from xinyong.intake.staging import stage_drafts
 from xinyong.intake.validation import CheckedRow, RowValidator
 from xinyong.org.authority import AuthorityScope
 from xinyong.org.models import Role, Unit

@@ -10,7 +10,7 @@ the decision for 双公示) is late, as the assessment counts it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -25,53 +25,12 @@ from xinyong.intake.schema import schema_of
 from xinyong.org.models import Role
 from xinyong.org.selectors import require_role
 from xinyong.records.models import Record
-from xinyong.records.selectors import keys_owned_by_others
 from xinyong.records.services import RecordDraft, UpsertResult, records_upsert
 from xinyong.records.signals import records_changed
 
 REASON_MAX_LENGTH = 300
 
 TimelinessOf = Callable[[dt.date | None, dt.date], Timeliness]
-
-
-def stage_drafts(
-    *,
-    batch: Batch,
-    drafts: Sequence[RecordDraft],
-    source_unit_id: int | None,
-    submitted_on: dt.date,
-    timeliness_of: TimelinessOf,
-    corrected_row: RejectedRow | None = None,
-) -> UpsertResult:
-    """Keep a batch's accepted rows for review. A row for another unit's decision is refused now, as it would be
-    without review (returned in `refused`). Runs inside the batch's transaction."""
-    result = UpsertResult()
-    foreign = keys_owned_by_others(
-        category_code=batch.category.code, keys=[d.key for d in drafts], unit_id=source_unit_id
-    )
-    now = clock.now()
-    staged: list[StagedRow] = []
-    for draft in drafts:
-        if draft.key in foreign:
-            result.refused.append(draft)
-            continue
-        timing = timeliness_of(draft.decision_date, submitted_on)
-        staged.append(
-            StagedRow(
-                batch=batch,
-                row_number=draft.row_number,
-                key=draft.key,
-                data=draft.data,
-                subject_id=draft.subject_id,
-                decision_date=draft.decision_date,
-                deadline=timing.deadline,
-                corrected_row=corrected_row,
-                staged_at=now,
-            )
-        )
-    StagedRow.objects.bulk_create(staged, batch_size=2000)
-    result.staged = len(staged)
-    return result
 
 
 def _timeliness_of(batch: Batch) -> TimelinessOf:

@@ -30,8 +30,8 @@ from xinyong.intake.columns import ColumnPlan, UnitRef, plan_columns, units_by_n
 from xinyong.intake.models import Batch, BatchChannel, RejectedRow, ReviewStatus
 from xinyong.intake.ownership import authority_error, not_owner_error
 from xinyong.intake.pipeline import can_fork, in_child_process
-from xinyong.intake.review import stage_drafts
 from xinyong.intake.schema import Schema, schema_of
+from xinyong.intake.staging import stage_drafts
 from xinyong.intake.validation import CheckedRow, RowError, RowValidator
 from xinyong.org.authority import AuthorityScope
 from xinyong.org.models import Role, Unit

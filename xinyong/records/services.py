@@ -231,10 +231,12 @@ def records_transfer(
     text = _transfer_reason(reason)
     if (record is None) == (from_unit is None):
         raise XinyongError(ErrorCode.REQUIRED, "请指定一条记录，或指定原归属单位（可再限定信息类别），二者择一。")
+    # Only the records' rows are locked: the owner's code comes through an outer join PostgreSQL will not lock.
+    locked = Record.objects.select_for_update(of=("self",))
     if record is not None:
-        chosen = Record.objects.select_for_update().filter(pk=record.pk)
+        chosen = locked.filter(pk=record.pk)
     else:
-        chosen = Record.objects.select_for_update().filter(source_unit=from_unit)
+        chosen = locked.filter(source_unit=from_unit)
         if category_code:
             chosen = chosen.filter(category_code=category_code)
     moving = list(chosen.exclude(source_unit=to_unit).values_list("pk", "source_unit__code"))

@@ -91,6 +91,9 @@ class Platform:
             "SECRET_KEY": "kill-and-rerun",
             "DJANGO_SETTINGS_MODULE": "xinyong.settings",
             "PYTHONUNBUFFERED": "1",
+            # One platform, one audit key: on PostgreSQL the commands append to this process's chain.
+            "XINYONG_AUDIT_KEY_FILE": str(settings.XINYONG_AUDIT_KEY_FILE),
+            "XINYONG_AUDIT_KEY": settings.XINYONG_AUDIT_KEY,
             **extra_env,
         }
         self.env.pop("XINYONG_NOW", None)
