@@ -39,6 +39,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from xinyong.intake.tests.xlsx_files import write_lying_xlsx, write_shared_string_bomb
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -49,84 +51,6 @@ HEADER = [
     "暂扣或吊销证照名称及编号", "处罚决定日期", "处罚有效期", "公示截止期", "处罚机关", "处罚机关统一社会信用代码",
     "数据来源单位", "数据来源单位统一社会信用代码", "备注",
 ]
-
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
-)
-_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-    'Target="xl/workbook.xml"/></Relationships>'
-)
-_WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="行政处罚" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-    'Target="worksheets/sheet1.xml"/></Relationships>'
-)
-
-
-def write_lying_xlsx(path: Path, *, rows: int, columns: int, dimension: str = "A1:B2") -> None:
-    """A sheet that states `dimension` but holds a header and `rows` rows of `columns` numbers.
-
-    Rows and cells carry no references (the format allows it; the reader places them one after another). The rows
-    repeat a block of 20 that fits deflate's 32 KB window, which compresses about 65 times.
-    """
-    rnd = random.Random(1)
-    block = "".join(
-        "<row>" + "".join(f"<c><v>{rnd.randrange(100)}</v></c>" for _ in range(columns)) + "</row>"
-        for _ in range(20)
-    ).encode()
-    header = "<row>" + "".join(f'<c t="inlineStr"><is><t>{name}</t></is></c>' for name in HEADER) + "</row>"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
-        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        zf.writestr("_rels/.rels", _RELS)
-        zf.writestr("xl/workbook.xml", _WORKBOOK)
-        zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            dim = f'<dimension ref="{dimension}"/>' if dimension else ""
-            fh.write(
-                '<?xml version="1.0" encoding="UTF-8"?><worksheet '
-                f'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{dim}<sheetData>'.encode()
-            )
-            fh.write(header.encode())
-            for _ in range(rows // 20):
-                fh.write(block)
-            fh.write(b"</sheetData></worksheet>")
-
-
-def write_shared_string_bomb(path: Path, *, cells: int) -> None:
-    """The penalty header, then rows of 10 cells that all use one shared string of 32,767 characters."""
-    strings = [*HEADER, "x" * 32_767]
-    sst = "".join(f"<si><t>{text}</t></si>" for text in strings)
-    header = "<row>" + "".join(f'<c t="s"><v>{i}</v></c>' for i in range(len(HEADER))) + "</row>"
-    row = "<row>" + f'<c t="s"><v>{len(HEADER)}</v></c>' * 10 + "</row>"
-    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        zf.writestr("_rels/.rels", _RELS)
-        zf.writestr("xl/workbook.xml", _WORKBOOK)
-        zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        zf.writestr("xl/sharedStrings.xml", f'<sst xmlns="{main}">{sst}</sst>')
-        zf.writestr(
-            "xl/worksheets/sheet1.xml",
-            f'<worksheet xmlns="{main}"><sheetData>{header}{row * (cells // 10)}</sheetData></worksheet>',
-        )
-
 
 def write_bad_csv(path: Path, *, megabytes: float) -> int:
     """Penalty rows in the current layout, each wrong several times; returns the number of data rows."""
@@ -233,7 +157,7 @@ def main() -> None:
         subprocess.run([xinyong, "setup"], env=env, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
         xlsx = work / "lying-dimension.xlsx"
         started = time.perf_counter()
-        write_lying_xlsx(xlsx, rows=args.xlsx_rows, columns=args.xlsx_columns)
+        write_lying_xlsx(xlsx, header=HEADER, rows=args.xlsx_rows, columns=args.xlsx_columns, compresslevel=6)
         with zipfile.ZipFile(xlsx) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
         print(
@@ -242,7 +166,7 @@ def main() -> None:
             f"({(args.xlsx_rows + 1) * args.xlsx_columns:,} cells); written in {time.perf_counter() - started:.1f}s"
         )
         bomb = work / "shared-string-bomb.xlsx"
-        write_shared_string_bomb(bomb, cells=args.bomb_cells)
+        write_shared_string_bomb(bomb, header=HEADER, cells=args.bomb_cells)
         print(
             f"shared-string bomb .xlsx: {bomb.stat().st_size / 1e3:.1f} KB, {args.bomb_cells:,} cells using one string "
             f"of 32,767 characters ({args.bomb_cells * 32_767 / 1e9:.2f} GB once copied into each)"

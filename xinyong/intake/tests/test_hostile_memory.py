@@ -9,88 +9,19 @@ a process that merely starts. `bench/hostile_memory.py` does the same at full si
 from __future__ import annotations
 
 import os
-import random
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 
+from xinyong.intake.tests.xlsx_files import write_lying_xlsx, write_shared_string_bomb
 from xinyong.web.tests.factories import PENALTY_HEADERS
 
 REPO = Path(settings.BASE_DIR).parent
 TIMEOUT = 120
-
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_PACKAGE = {
-    "[Content_Types].xml": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        '<Override PartName="/xl/worksheets/sheet1.xml" '
-        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
-    ),
-    "_rels/.rels": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'officeDocument" Target="xl/workbook.xml"/></Relationships>'
-    ),
-    "xl/workbook.xml": (
-        f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{_MAIN}" '
-        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-        '<sheets><sheet name="行政处罚" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    ),
-    "xl/_rels/workbook.xml.rels": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-        'worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
-    ),
-}
-
-
-def write_shared_string_bomb(path: Path, *, cells: int) -> Path:
-    """The penalty header, then rows of 10 cells that all use one shared string of 32,767 characters (Excel's
-    longest)."""
-    strings = [*PENALTY_HEADERS, "x" * 32_767]
-    long = len(strings) - 1
-    sst = "".join(f"<si><t>{text}</t></si>" for text in strings)
-    header = "<row>" + "".join(f'<c t="s"><v>{i}</v></c>' for i in range(len(PENALTY_HEADERS))) + "</row>"
-    row = "<row>" + f'<c t="s"><v>{long}</v></c>' * 10 + "</row>"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in _PACKAGE.items():
-            zf.writestr(name, text)
-        zf.writestr("xl/sharedStrings.xml", f'<sst xmlns="{_MAIN}">{sst}</sst>')
-        zf.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{_MAIN}"><sheetData>{header}{row * (cells // 10)}</sheetData></worksheet>')
-    return path
-
-
-def write_lying_xlsx(path: Path, *, rows: int, columns: int) -> Path:
-    """The penalty header, then ``rows`` rows of ``columns`` small numbers without references, under a sheet that
-    claims A1:B2. Blocks of 20 rows repeat within deflate's window: about 65 times smaller packed."""
-    rnd = random.Random(1)
-    block = "".join(
-        "<row>" + "".join(f"<c><v>{rnd.randrange(100)}</v></c>" for _ in range(columns)) + "</row>"
-        for _ in range(20)
-    ).encode()
-    header = "<row>" + "".join(f'<c t="inlineStr"><is><t>{n}</t></is></c>' for n in PENALTY_HEADERS) + "</row>"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
-        for name, text in _PACKAGE.items():
-            zf.writestr(name, text)
-        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as fh:
-            fh.write(f'<worksheet xmlns="{_MAIN}"><dimension ref="A1:B2"/><sheetData>{header}'.encode())
-            for _ in range(rows // 20):
-                fh.write(block)
-            fh.write(b"</sheetData></worksheet>")
-    return path
-
 
 _MEASURE = """
 import resource, subprocess, sys
@@ -140,13 +71,13 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     ("make", "limits", "refusal"),
     [
         (
-            lambda path: write_lying_xlsx(path, rows=300_000, columns=20),
+            lambda path: write_lying_xlsx(path, header=PENALTY_HEADERS, rows=300_000, columns=20),
             # 1 million cells, so that the sheet passes the limit a sixth of the way in
             {"XINYONG_IMPORT_MAX_CELLS": "1000000"},
             ["工作表“行政处罚”过大：A1:", "尚未读完", "超过上限 1,000,000 个"],
         ),
         (
-            lambda path: write_shared_string_bomb(path, cells=6000),
+            lambda path: write_shared_string_bomb(path, header=PENALTY_HEADERS, cells=6000),
             {"XINYONG_IMPORT_MAX_UNPACKED_BYTES": str(64 * 1024 * 1024)},
             ["工作表“行政处罚”的单元格引用的共享文字展开后", "超过上限 64 MB"],
         ),

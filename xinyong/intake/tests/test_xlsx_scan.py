@@ -17,55 +17,9 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from xinyong.intake import xlsx_scan
+from xinyong.intake.tests.xlsx_files import MAIN as _MAIN
+from xinyong.intake.tests.xlsx_files import write_xlsx
 from xinyong.intake.xlsx_scan import ScanTimeout, TooManyStrings, scan_used_range, shared_string_lengths
-
-_CONTENT_TYPES = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    '<Override PartName="/xl/workbook.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-    '<Override PartName="/xl/worksheets/sheet1.xml" '
-    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
-)
-_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
-    'officeDocument" Target="xl/workbook.xml"/></Relationships>'
-)
-_WORKBOOK = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="数据" sheetId="1" r:id="rId1"/></sheets></workbook>'
-)
-_WORKBOOK_RELS = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-    'Target="worksheets/sheet1.xml"/></Relationships>'
-)
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-
-
-def write_xlsx(path: Path, sheet_data: str, *, prefix: str = "", dimension: str = "") -> Path:
-    """A one-sheet workbook whose sheet XML holds ``sheet_data`` between its sheetData tags."""
-    p = f"{prefix}:" if prefix else ""
-    namespace = f'xmlns:{prefix}="{_MAIN}"' if prefix else f'xmlns="{_MAIN}"'
-    dim = f'<{p}dimension ref="{dimension}"/>' if dimension else ""
-    xml = (
-        f'<?xml version="1.0" encoding="UTF-8"?><{p}worksheet {namespace}>{dim}'
-        f"<{p}sheetData>{sheet_data}</{p}sheetData></{p}worksheet>"
-    )
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("[Content_Types].xml", _CONTENT_TYPES)
-        zf.writestr("_rels/.rels", _RELS)
-        zf.writestr("xl/workbook.xml", _WORKBOOK)
-        zf.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-        zf.writestr("xl/worksheets/sheet1.xml", xml)
-    return path
 
 
 def _scan(path: Path) -> tuple[int, int] | None:
