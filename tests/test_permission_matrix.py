@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from xinyong.access.models import TokenScope
 from xinyong.access.tokens import token_create
 from xinyong.core import clock
-from xinyong.lists.models import Alert, CheckLog, ListEntry, Watch
+from xinyong.lists.models import CheckLog, ListEntry, Watch
 from xinyong.lists.monitoring import watch_add
 from xinyong.lists.services import check_batch, check_subject, entry_publish, entry_recognise, lists_load
 from xinyong.org.models import User
@@ -199,7 +199,8 @@ def world(tmp_path: Path, settings: Any) -> Iterator[World]:
         from xinyong.subjects.services import person_lookup
 
         person = Subject.objects.filter(uscc=None).first()
-        assert person is not None
+        held = RejectedRow.objects.filter(batch_id=result.batch).first()
+        assert person is not None and held is not None and alerts  # the watched company is listed
         lookup = person_lookup(subject=person, user=users[HANDLER], purpose_code="funds", case_reference="ZX-1")
         job = ImportJob.objects.create(
             category_code="admin_penalty", department=factories.unit("zhzfj"), original_name="a.csv",
@@ -208,9 +209,8 @@ def world(tmp_path: Path, settings: Any) -> Iterator[World]:
         )
         ids = {
             "batch": result.batch, "record": record.pk, "subject": company.pk, "entry": entry.pk, "log": log.pk,
-            "ref": ref, "watch": watch.pk, "alert": alerts[0].pk if alerts else Alert.objects.first(),
-            "lookup": lookup.pk, "job": job.pk, "category": record.category_id,
-            "row": RejectedRow.objects.filter(batch_id=result.batch).first().pk,  # type: ignore[union-attr]
+            "ref": ref, "watch": watch.pk, "alert": alerts[0].pk, "lookup": lookup.pk, "job": job.pk,
+            "category": record.category_id, "row": held.pk, "code": company.uscc,
         }
         assert CheckLog.objects.exists() and ListEntry.objects.exists() and Watch.objects.exists()
         yield World(users, ids)
@@ -250,7 +250,7 @@ def _kwargs(pattern: str, ids: dict[str, Any]) -> dict[str, Any]:
         "api:intake_batch": {"batch_id": ids["batch"]},
         "api:post_rows": {"category": "admin_penalty"},
         "api:post_file": {"category": "admin_penalty"},
-        "api:public_subject": {"code": "91320281MA1XXXXXX1"},
+        "api:public_subject": {"code": ids["code"]},
         "api:public_record": {"record_id": ids["record"]},
         "api:record_get": {"record_id": ids["record"]},
     }

@@ -18,9 +18,10 @@ from xinyong.access.logins import normalize_address
 from xinyong.access.models import ApiToken, Lookup, LookupChannel, LookupReview
 from xinyong.access.purposes import clean_case_reference, lookup_purposes, purpose_of
 from xinyong.access.tokens import TokenActor
-from xinyong.audit.services import audit_record
+from xinyong.audit.services import actor_label_of, audit_record
 from xinyong.core import clock
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.core.reasons import clean_reason
 from xinyong.org.models import Role, Unit
 from xinyong.org.selectors import require_role
 
@@ -47,13 +48,13 @@ def lookup_register(
     purpose = purpose_of(purpose_code)
     reference = clean_case_reference(case_reference)
     is_person = getattr(actor, "username", None) is not None
-    label = f"token:{token.name}" if token is not None else (f"user:{actor.username}" if is_person else str(actor))
+    acting = TokenActor.of(token) if token is not None else actor
     lookup = Lookup.objects.create(
         occurred_at=clock.now(),
         channel=LookupChannel.API if token is not None else LookupChannel.WEB,
         user=actor if is_person and getattr(actor, "pk", None) else None,
         token=token,
-        actor_label=label[:150],
+        actor_label=actor_label_of(acting)[:150],
         unit=unit,
         subject_id=subject_id,
         subject_name=subject_name[:200],
@@ -66,7 +67,7 @@ def lookup_register(
         case_reference=reference,
     )
     event = audit_record(
-        actor=TokenActor.of(token) if token is not None else actor,
+        actor=acting,
         action=action,
         object_type="subjects.Subject",
         object_id=str(subject_id),
@@ -91,11 +92,12 @@ def lookup_review(*, lookup: Lookup, outcome: str, note: str, actor: Any) -> Loo
     require_role(actor, Role.AUDITOR)
     if outcome not in (LookupReview.APPROVED, LookupReview.QUESTIONED):
         raise XinyongError(ErrorCode.BAD_CHOICE, "审查结论只能是“合规”或“存疑”。")
-    text = " ".join(str(note or "").split())
-    if outcome == LookupReview.QUESTIONED and not text:
-        raise XinyongError(ErrorCode.REQUIRED, "结论为“存疑”时请写明审查意见。")
-    if len(text) > REVIEW_NOTE_MAX_LENGTH:
-        raise XinyongError(ErrorCode.TOO_LONG, f"审查意见最多{REVIEW_NOTE_MAX_LENGTH}个字，实际{len(text)}个字。")
+    text = clean_reason(
+        note,
+        label="审查意见",
+        missing="结论为“存疑”时请写明审查意见。" if outcome == LookupReview.QUESTIONED else "",
+        max_length=REVIEW_NOTE_MAX_LENGTH,
+    )
     locked = Lookup.objects.select_for_update().get(pk=lookup.pk)
     before = {"review": locked.review, "review_note": locked.review_note}
     locked.review = outcome

@@ -42,7 +42,6 @@ class TokenActor:
     token_id: int
     name: str
     department_id: int
-    scopes: frozenset[str] = frozenset(DEFAULT_SCOPES)
 
     def __str__(self) -> str:
         return f"token:{self.name}"
@@ -54,8 +53,7 @@ class TokenActor:
 
     @classmethod
     def of(cls, token: ApiToken) -> TokenActor:
-        scopes = frozenset(token.scopes) if isinstance(token.scopes, list) else frozenset()
-        return cls(token_id=token.pk, name=token.name, department_id=token.department_id, scopes=scopes)
+        return cls(token_id=token.pk, name=token.name, department_id=token.department_id)
 
 
 def token_hash(raw: str) -> str:

@@ -23,10 +23,11 @@ from xinyong.audit.services import audit_record
 from xinyong.catalog.models import Category
 from xinyong.core import clock, workdays
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.core.reasons import clean_reason
 from xinyong.core.timeliness import Timeliness, timeliness
 from xinyong.intake.columns import ColumnPlan, units_by_name
 from xinyong.intake.models import Batch, BatchChannel, RejectedRow, RejectedRowStatus, ReviewStatus
-from xinyong.intake.ownership import authority_error, not_owner_error
+from xinyong.intake.ownership import AuthorityCheck, not_owner_error
 from xinyong.intake.schema import Schema, schema_of
 
 # Private helpers of the import path, so that a correction is checked and keyed exactly as a file's row is.
@@ -133,7 +134,7 @@ def rejected_row_correct(*, row: RejectedRow, values: Mapping[str, object], acto
         cells = _corrected_cells(row, values, schema, batch.department)
         now = clock.now()
         checked = _validator(schema, now).check(cells)
-        if checked.ok and (refusal := authority_error(schema, checked, _scope(batch.department))):
+        if checked.ok and (refusal := AuthorityCheck(schema, _scope(batch.department)).error(checked)):
             checked.errors.append(refusal)
         if checked.ok and keys_owned_by_others(
             category_code=batch.category.code, keys=[_record_key(schema, checked)], unit_id=batch.department_id
@@ -199,7 +200,7 @@ def _require_pending(row: RejectedRow) -> None:
         )
 
 
-def _actor_name(actor: Any) -> str:
+def actor_name(actor: Any) -> str:
     """Who handled a row, as the batch page shows it: a person's name, a departmental system, or 系统."""
     if actor is None:
         return "系统"
@@ -214,7 +215,7 @@ def _mark_resolved(
 ) -> None:
     row.resolved_at = at
     row.resolved_by = actor if getattr(actor, "pk", None) and hasattr(actor, "username") else None
-    row.resolved_by_label = _actor_name(actor)[:150]
+    row.resolved_by_label = actor_name(actor)[:150]
     row.resolution_reason = reason
     row.record = record
 
@@ -330,13 +331,13 @@ def _changes(schema: Schema, before: Mapping[str, Any], after: Mapping[str, Any]
 
 def rejected_row_discard(*, row: RejectedRow, reason: str, actor: Any) -> RejectedRow:
     """Give up a held-back row that will not be corrected (a duplicate, a row sent by mistake), with a reason."""
-    reason = " ".join(str(reason).split())
-    if not reason:
-        raise _error(CorrectionErrorCode.REASON_REQUIRED, "请填写作废原因。")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise XinyongError(
-            ErrorCode.TOO_LONG, f"作废原因最多{REASON_MAX_LENGTH}个字，实际{len(reason)}个字。"
-        )
+    reason = clean_reason(
+        reason,
+        label="作废原因",
+        missing="请填写作废原因。",
+        max_length=REASON_MAX_LENGTH,
+        missing_code=cast(ErrorCode, CorrectionErrorCode.REASON_REQUIRED),
+    )
     with transaction.atomic():
         row = _locked(row)
         require_role(actor, Role.REPORTER, row.batch.department)
@@ -398,9 +399,9 @@ def rejected_rows_replace(*, batch: Batch, keys: Collection[str] | None = None) 
     key_of_row = {pk: key for key in delivered for pk in by_key[key]}
     if not key_of_row:
         return 0
-    record_ids = _record_ids(category, sorted(delivered))
+    record_ids = record_ids_by_key(category, sorted(delivered))
     submitter = batch.submitted_by if batch.submitted_by_id else None
-    label = _actor_name(submitter) if submitter else f"{channel_name(batch.channel)}报送（批次 {batch.pk}）"
+    label = actor_name(submitter) if submitter else f"{channel_name(batch.channel)}报送（批次 {batch.pk}）"
     replaced: list[dict[str, Any]] = []
     ids = sorted(key_of_row)
     for start in range(0, len(ids), 2000):
@@ -441,7 +442,8 @@ def _key_of(schema: Schema, validator: RowValidator, values: Mapping[str, Any] |
     return _record_key(schema, checked)
 
 
-def _record_ids(category: Category, keys: list[str]) -> dict[str, int]:
+def record_ids_by_key(category: Category, keys: list[str]) -> dict[str, int]:
+    """Record ids of a category by key, 900 keys a query (SQLite's parameter limit in older builds)."""
     found: dict[str, int] = {}
     for start in range(0, len(keys), 900):
         found.update(

@@ -18,13 +18,14 @@ from django.db import transaction
 from xinyong.audit.services import audit_record
 from xinyong.core import clock, workdays
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.core.reasons import clean_reason
 from xinyong.core.timeliness import Timeliness, timeliness
+from xinyong.intake.corrections import actor_name, record_ids_by_key, rejected_rows_replace
 from xinyong.intake.models import Batch, RejectedRow, ReviewStatus, StagedRow, StagedRowStatus
-from xinyong.intake.ownership import not_owner_error
+from xinyong.intake.ownership import not_owner_row
 from xinyong.intake.schema import schema_of
 from xinyong.org.models import Role
 from xinyong.org.selectors import require_role
-from xinyong.records.models import Record
 from xinyong.records.services import RecordDraft, UpsertResult, records_upsert
 from xinyong.records.signals import records_changed
 
@@ -54,12 +55,6 @@ def _locked_batch(batch: Batch) -> Batch:
     return locked
 
 
-def _reviewer_label(actor: Any) -> str:
-    if actor is None:
-        return "系统"
-    return str(getattr(actor, "display_name", "") or getattr(actor, "username", "") or actor)[:150]
-
-
 def batch_approve(*, batch: Batch, actor: Any) -> UpsertResult:
     """The reviewer approves a waiting batch: its rows become records (new or new versions), public from now."""
     with transaction.atomic():
@@ -78,28 +73,25 @@ def batch_approve(*, batch: Batch, actor: Any) -> UpsertResult:
         )
         refused = {d.key for d in counts.refused}
         _refuse(batch, [s for s in pending if s.key in refused])
-        records = dict(
-            Record.objects.filter(category_code=batch.category.code, key__in=[s.key for s in pending]).values_list(
-                "key", "pk"
-            )
-        )
+        records = record_ids_by_key(batch.category, sorted({s.key for s in pending if s.key not in refused}))
         for row in pending:
             row.status = StagedRowStatus.REFUSED if row.key in refused else StagedRowStatus.APPROVED
             row.resolved_at = now
             row.record_id = None if row.key in refused else records.get(row.key)
         StagedRow.objects.bulk_update(pending, ["status", "resolved_at", "record"], batch_size=1000)
-        for row in pending:
-            if row.corrected_row_id and row.record_id:
-                RejectedRow.objects.filter(pk=row.corrected_row_id).update(record_id=row.record_id)
+        # Corrections that waited here now point at the record they became, as corrections without review do.
+        corrected = [
+            RejectedRow(pk=row.corrected_row_id, record_id=row.record_id)
+            for row in pending
+            if row.corrected_row_id and row.record_id
+        ]
+        RejectedRow.objects.bulk_update(corrected, ["record"], batch_size=1000)
         _mark(batch, ReviewStatus.APPROVED, actor=actor, at=now)
         Batch.objects.filter(pk=batch.pk).update(
             late=batch.late + counts.late,
             accepted=max(batch.accepted - len(refused), 0),
             rejected=batch.rejected + len(refused),
         )
-        # Local import: corrections builds on the import path, which imports this module.
-        from xinyong.intake.corrections import rejected_rows_replace
-
         rejected_rows_replace(batch=batch, keys={s.key for s in pending if s.key not in refused})
         if counts.created or counts.revised:
             records_changed.send(
@@ -127,11 +119,9 @@ def batch_approve(*, batch: Batch, actor: Any) -> UpsertResult:
 def batch_return(*, batch: Batch, reason: str, actor: Any) -> Batch:
     """The reviewer sends a waiting batch back with a reason: nothing is published; the rows stay on the batch
     page, and the department sends a corrected file (the same file again is accepted once more)."""
-    text = " ".join(str(reason or "").split())
-    if not text:
-        raise XinyongError(ErrorCode.REQUIRED, "请填写退回原因，说明需要报送部门核实或更正的内容。")
-    if len(text) > REASON_MAX_LENGTH:
-        raise XinyongError(ErrorCode.TOO_LONG, f"退回原因最多{REASON_MAX_LENGTH}个字，实际{len(text)}个字。")
+    text = clean_reason(
+        reason, label="退回原因", missing="请填写退回原因，说明需要报送部门核实或更正的内容。", max_length=REASON_MAX_LENGTH
+    )
     with transaction.atomic():
         batch = _locked_batch(batch)
         require_role(actor, Role.REVIEWER, batch.department)
@@ -155,7 +145,7 @@ def _mark(batch: Batch, status: ReviewStatus, *, actor: Any, at: dt.datetime, re
     batch.review_status = status
     batch.reviewed_at = at
     batch.reviewed_by = actor if getattr(actor, "pk", None) and hasattr(actor, "username") else None
-    batch.reviewed_by_label = _reviewer_label(actor)
+    batch.reviewed_by_label = actor_name(actor)[:150]
     batch.review_reason = reason
     batch.save(update_fields=["review_status", "reviewed_at", "reviewed_by", "reviewed_by_label", "review_reason"])
 
@@ -163,15 +153,7 @@ def _mark(batch: Batch, status: ReviewStatus, *, actor: Any, at: dt.datetime, re
 def _refuse(batch: Batch, rows: list[StagedRow]) -> None:
     """Rows whose decision another unit reported while they waited: held back like any refused row."""
     schema = schema_of(batch.category)
-    held = []
-    for row in rows:
-        error = not_owner_error(schema, row.data)
-        held.append(
-            RejectedRow(
-                batch=batch,
-                row_number=row.row_number,
-                values=row.data,
-                errors=[{"row": row.row_number, "field": error.label, "code": str(error.code), "message": error.message}],
-            )
-        )
-    RejectedRow.objects.bulk_create(held)
+    held = [not_owner_row(schema, row.row_number, row.data) for row in rows]
+    RejectedRow.objects.bulk_create(
+        [RejectedRow(batch=batch, row_number=number, values=values, errors=errors) for number, values, errors in held]
+    )

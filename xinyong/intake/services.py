@@ -28,7 +28,7 @@ from xinyong.core.timeliness import Timeliness, timeliness
 from xinyong.intake import readers
 from xinyong.intake.columns import ColumnPlan, UnitRef, plan_columns, units_by_name
 from xinyong.intake.models import Batch, BatchChannel, RejectedRow, ReviewStatus
-from xinyong.intake.ownership import authority_error, not_owner_error
+from xinyong.intake.ownership import AuthorityCheck, not_owner_row
 from xinyong.intake.pipeline import can_fork, in_child_process
 from xinyong.intake.schema import Schema, schema_of
 from xinyong.intake.staging import stage_drafts
@@ -245,7 +245,7 @@ class _RowChecker:
         units: dict[str, Any], scope: AuthorityScope | None = None,
     ) -> None:
         self.schema = schema
-        self.scope = scope
+        self.authority = AuthorityCheck(schema, scope)
         self.plan = plan
         self.units = units
         self.validator = RowValidator(schema, submitted_on=submitted_on, present_columns=plan.present)
@@ -258,7 +258,7 @@ class _RowChecker:
         for raw in rows:
             cells = self.plan.complete(self.cells_of(raw), self.units)
             checked = self.validator.check(cells)
-            if checked.ok and (refusal := authority_error(schema, checked, self.scope)):
+            if checked.ok and (refusal := self.authority.error(checked)):
                 checked.errors.append(refusal)
             key = _record_key(schema, checked) if checked.ok else ""
             if checked.ok and key in self.first_row_of_key:
@@ -337,7 +337,9 @@ class _BatchWriter:
                 drafts=drafts,
                 timeliness_of=self.timeliness_of,
             )
-        rejected = checked.rejected + [self._not_owner(draft) for draft in counts.refused]
+        rejected = checked.rejected + [
+            not_owner_row(self.schema, draft.row_number, _jsonable(draft.data)) for draft in counts.refused
+        ]
         refused_keys = {draft.key for draft in counts.refused}
         self.keys.update(draft.key for draft in drafts if draft.key not in refused_keys)
         RejectedRow.objects.bulk_create(
@@ -363,14 +365,6 @@ class _BatchWriter:
         result.add_warnings(
             {"row": row, "field": "公示截止期", "code": str(ErrorCode.PUBLICITY_TERM_ADJUSTED), "message": message}
             for row, message in counts.publicity_warnings
-        )
-
-    def _not_owner(self, draft: RecordDraft) -> tuple[int, dict[str, Any], list[dict[str, Any]]]:
-        error = not_owner_error(self.schema, draft.data)
-        return (
-            draft.row_number,
-            _jsonable(draft.data),
-            [{"row": draft.row_number, "field": error.label, "code": str(error.code), "message": error.message}],
         )
 
     def _subject_ids(self, refs: list[SubjectRef | None]) -> dict[tuple[str, str], int]:

@@ -24,7 +24,7 @@ from xinyong.access.purposes import (
     lookup_purposes,
     purpose_of,
 )
-from xinyong.access.tokens import token_authenticate
+from xinyong.access.tokens import bearer_secret, token_authenticate
 from xinyong.core.params import MAX_PAGE, object_id
 from xinyong.portal import selectors
 from xinyong.portal.lists import MAX_PAGES as MAX_LIST_PAGES
@@ -361,11 +361,10 @@ def record(request: HttpRequest, record_id: int = object_id("信息编号")) -> 
 
 def _optional_token(request: HttpRequest) -> ApiToken | None:
     """The token of a government system, when one is sent; a token sent but not valid is refused, not ignored."""
-    header = request.headers.get("Authorization")
-    if header is None:
+    if "HTTP_AUTHORIZATION" not in request.META:
         return None
-    scheme, _, raw = header.partition(" ")
-    token = token_authenticate(raw) if scheme.lower() == "bearer" else None
+    raw = bearer_secret(request)
+    token = token_authenticate(raw) if raw else None
     if token is None:
         raise AuthenticationError()
     return token

@@ -13,6 +13,7 @@ from typing import Any, Final, cast
 
 from django.db import transaction
 
+from xinyong.core import reasons
 from xinyong.core.errors import ErrorCode, XinyongError
 from xinyong.org.models import Role
 from xinyong.org.selectors import require_role
@@ -71,12 +72,9 @@ def may_revoke(actor: Any, record: Record) -> bool:
 
 
 def clean_reason(reason: str) -> str:
-    text = " ".join(str(reason or "").split())
-    if not text:
-        raise XinyongError(ErrorCode.REQUIRED, "请填写撤销原因（如：行政复议决定撤销原处罚决定）。")
-    if len(text) > REASON_MAX_LENGTH:
-        raise XinyongError(ErrorCode.TOO_LONG, f"撤销原因最多{REASON_MAX_LENGTH}个字，实际{len(text)}个字。")
-    return text
+    return reasons.clean_reason(
+        reason, label="撤销原因", missing="请填写撤销原因（如：行政复议决定撤销原处罚决定）。", max_length=REASON_MAX_LENGTH
+    )
 
 
 def record_revoke_by(*, record: Record, reason: str, actor: Any) -> Record:

@@ -16,6 +16,7 @@ from xinyong.core import clock
 from xinyong.core.bulk import insert_rows
 from xinyong.core.clock import LOCAL_TZ
 from xinyong.core.errors import ErrorCode, XinyongError
+from xinyong.core.reasons import clean_reason
 from xinyong.core.timeliness import Timeliness
 from xinyong.org.models import Role, Unit
 from xinyong.org.selectors import require_role
@@ -205,15 +206,6 @@ def record_revoke(*, record: Record, reason: str, actor: Any) -> Record:
 TRANSFER_REASON_MAX_LENGTH = 300
 
 
-def _transfer_reason(reason: str) -> str:
-    text = " ".join(str(reason or "").split())
-    if not text:
-        raise XinyongError(ErrorCode.REQUIRED, "请填写变更归属的原因（如：机构改革，原单位职责划入新单位）。")
-    if len(text) > TRANSFER_REASON_MAX_LENGTH:
-        raise XinyongError(ErrorCode.TOO_LONG, f"变更原因最多{TRANSFER_REASON_MAX_LENGTH}个字，实际{len(text)}个字。")
-    return text
-
-
 @transaction.atomic
 def records_transfer(
     *,
@@ -228,7 +220,12 @@ def records_transfer(
     unit (of one category, when given), e.g. after a reorganisation. From then on only the new owner (or the
     credit office) may revise or revoke them. One audit event; returns how many records moved."""
     require_role(actor, Role.CREDIT_ADMIN)
-    text = _transfer_reason(reason)
+    text = clean_reason(
+        reason,
+        label="变更原因",
+        missing="请填写变更归属的原因（如：机构改革，原单位职责划入新单位）。",
+        max_length=TRANSFER_REASON_MAX_LENGTH,
+    )
     if (record is None) == (from_unit is None):
         raise XinyongError(ErrorCode.REQUIRED, "请指定一条记录，或指定原归属单位（可再限定信息类别），二者择一。")
     # Only the records' rows are locked: the owner's code comes through an outer join PostgreSQL will not lock.
