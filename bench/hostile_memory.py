@@ -194,6 +194,8 @@ def main() -> None:
             fresh.mkdir()
             shutil.copy(data_dir / "xinyong.sqlite3", fresh / "xinyong.sqlite3")
             shutil.copy(data_dir / "secret_key", fresh / "secret_key")
+            # The copy continues the set-up database's audit chain, so it needs that chain's key.
+            shutil.copy(data_dir / "audit_key", fresh / "audit_key")
             run_env = {**env, "XINYONG_DATA_DIR": str(fresh), "DATABASE_URL": f"sqlite:///{fresh / 'xinyong.sqlite3'}"}
             for name, command in runs:
                 elapsed, peak, output = measure(command, run_env)
